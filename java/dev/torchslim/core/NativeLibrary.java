@@ -1,0 +1,82 @@
+package dev.torchslim.core;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Loads the native libraries in the one order that works: bytedeco's LibTorch first, so that
+ * libtorchslim binds to the same libtorch_cpu/libc10 as Java, then TorchSlim's own. Checks once
+ * that both were built for the same LibTorch version.
+ */
+public final class NativeLibrary {
+    /** The LibTorch version the Java side expects, "major.minor.patch". */
+    public static final String EXPECTED_TORCH = "2.13.0";
+
+    private static final Set<Class<?>> LOADED = new HashSet<>();
+    private static boolean libTorchLoaded;
+    private static boolean versionsChecked;
+
+    private NativeLibrary() {}
+
+    /** Loads LibTorch and TorchSlim's natives; idempotent and cheap once done. */
+    public static void ensureLoaded() {
+        load(dev.torchslim.jni.CoreApi.class);
+    }
+
+    /** Loads the natives of one binding class (called from their static initialisers). */
+    public static synchronized void load(Class<?> bindingClass) {
+        if (LOADED.contains(bindingClass)) {
+            return;
+        }
+        loadLibTorch();
+        try {
+            Loader.load(bindingClass);
+        } catch (UnsatisfiedLinkError e) {
+            throw new TorchSlimException("TorchSlim's native libraries (libtorchslim.so, libjnitorchslim.so for "
+                    + Loader.getPlatform() + ") could not be loaded: " + e.getMessage()
+                    + ". They are built by 'mvn package' into the torchslim jar under dev/torchslim/jni/"
+                    + Loader.getPlatform() + "/", e);
+        }
+        LOADED.add(bindingClass);
+        if (!versionsChecked) {
+            versionsChecked = true;
+            checkVersions();
+        }
+    }
+
+    private static void loadLibTorch() {
+        if (libTorchLoaded) {
+            return;
+        }
+        try {
+            Loader.load(org.bytedeco.pytorch.global.torch.class);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            throw new TorchSlimException("LibTorch could not be loaded: " + e.getMessage()
+                    + ". TorchSlim needs org.bytedeco:pytorch:" + EXPECTED_TORCH + "-1.5.14 with classifier "
+                    + Loader.getPlatform() + " (or " + Loader.getPlatform() + "-gpu) and"
+                    + " org.bytedeco:openblas with classifier " + Loader.getPlatform() + " on the class path", e);
+        }
+        libTorchLoaded = true;
+    }
+
+    private static void checkVersions() {
+        String compiled = dev.torchslim.jni.CoreApi.torch_version();
+        String runtime;
+        try {
+            runtime = Loader.getVersion("org.bytedeco", "pytorch");
+        } catch (java.io.IOException e) {
+            runtime = null; // no Maven metadata (shaded jar): only the compiled-in check applies
+        }
+        String runtimeTorch = runtime == null ? null : runtime.split("-", 2)[0];
+        if (!EXPECTED_TORCH.equals(compiled)) {
+            throw new TorchSlimException("libtorchslim was compiled against LibTorch " + compiled
+                    + " but this TorchSlim expects " + EXPECTED_TORCH + ": rebuild it with 'mvn package'");
+        }
+        if (runtimeTorch != null && !compiled.equals(runtimeTorch)) {
+            throw new TorchSlimException("libtorchslim was compiled against LibTorch " + compiled
+                    + " but org.bytedeco:pytorch on the class path is " + runtime
+                    + ": use org.bytedeco:pytorch:" + compiled + "-1.5.14");
+        }
+    }
+}

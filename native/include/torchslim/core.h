@@ -1,0 +1,40 @@
+// Core entry points: versions, parameter statistics, parameter copies.
+// Every function here translates LibTorch errors to torchslim::Error (message without backtrace).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <torch/nn/module.h>
+
+namespace torchslim {
+
+/// TorchSlim's own version.
+std::string version();
+
+/// The LibTorch version these natives were compiled against, "major.minor.patch".
+std::string torch_version();
+
+/// True when this library was built with CUDA kernels (-Pgpu).
+bool built_with_cuda();
+
+/// Number of elements over all parameters (recursively).
+int64_t count_parameters(torch::nn::Module& module);
+
+/// Number of non-zero elements over all parameters (recursively).
+int64_t count_nonzero_parameters(torch::nn::Module& module);
+
+/// Bytes held by all parameters and buffers (recursively), at their current dtypes.
+int64_t state_bytes(torch::nn::Module& module);
+
+/// Copies every parameter and buffer of source into the same-named one of destination.
+/// Both must have the same names and shapes; otherwise throws and leaves destination as it was.
+void copy_state(torch::nn::Module& destination, torch::nn::Module& source);
+
+/// Sets the intra-op thread count of LibTorch (at::set_num_threads).
+void set_num_threads(int threads);
+
+/// Intra-op thread count of LibTorch.
+int num_threads();
+
+}  // namespace torchslim

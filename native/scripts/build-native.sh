@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Called by Maven (process-classes): configures and builds libtorchslim and libjnitorchslim with
+# CMake. CMake's own dependency tracking keeps an unchanged build from recompiling anything.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+: "${TS_BUILD_DIR:?}" "${TS_HEADERS_FILE:?}" "${TS_TORCH_LIBS:?}" "${TS_JNI_SRC:?}" "${TS_OUTPUT:?}"
+include_dir=$(cat "$TS_HEADERS_FILE")
+# JavaCPP only warns when it cannot generate a class: fail here, naming it.
+for f in "$root"/java/dev/torchslim/jni/*.java; do
+  cls=$(basename "$f" .java)
+  [ "$cls" = NativePresets ] && continue
+  grep -q "dev_torchslim_jni_${cls}_" "$TS_JNI_SRC/jnitorchslim.cpp" || {
+    echo "torchslim: JavaCPP generated no JNI code for dev.torchslim.jni.$cls (see its warning above)" >&2; exit 1; }
+done
+jobs=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$TS_BUILD_DIR" "$TS_OUTPUT"
+args=(-S "$root" -B "$TS_BUILD_DIR"
+      -DCMAKE_BUILD_TYPE="${TS_BUILD_TYPE:-Release}"
+      -DTORCHSLIM_TORCH_INCLUDE="$include_dir"
+      -DTORCHSLIM_TORCH_LIBS="$TS_TORCH_LIBS"
+      -DTORCHSLIM_EXTRA_LIBS="${TS_EXTRA_LIBS:-}"
+      -DTORCHSLIM_JNI_SOURCES="$TS_JNI_SRC"
+      -DTORCHSLIM_JNI_INCLUDE="${TS_JNI_INCLUDE:-${JAVA_HOME:-}/include}"
+      -DTORCHSLIM_OUTPUT="$TS_OUTPUT"
+      -DTORCHSLIM_CUDA="${TS_CUDA:-OFF}")
+if [ "${TS_CUDA:-OFF}" = "ON" ] && [ -z "${CUDACXX:-}" ] && ! command -v nvcc >/dev/null; then
+  for c in /usr/local/cuda/bin/nvcc /usr/local/bin/nvcc; do [ -x "$c" ] && export CUDACXX="$c" && break; done
+fi
+cmake "${args[@]}" > "$TS_BUILD_DIR/configure.log" 2>&1 || { cat "$TS_BUILD_DIR/configure.log"; exit 1; }
+cmake --build "$TS_BUILD_DIR" -j "$jobs"

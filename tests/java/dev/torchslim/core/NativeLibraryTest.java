@@ -1,0 +1,52 @@
+package dev.torchslim.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.torchslim.jni.CoreApi;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.SequentialImpl;
+import org.junit.jupiter.api.Test;
+
+class NativeLibraryTest {
+    @Test
+    void loadsAgainstTheSameLibTorchAsJava() {
+        NativeLibrary.ensureLoaded();
+        assertEquals(NativeLibrary.EXPECTED_TORCH, TorchSlim.torchVersion());
+        assertEquals("0.1.0", TorchSlim.version());
+        // A module built by Java's LibTorch, read by ours: only works when both share one LibTorch.
+        SequentialImpl model = new SequentialImpl();
+        model.push_back("fc", new LinearImpl(4, 3));
+        assertEquals(4 * 3 + 3, CoreApi.count_parameters(model));
+    }
+
+    @Test
+    void nativeErrorArrivesAsTorchSlimExceptionWithoutBacktrace() {
+        SequentialImpl a = new SequentialImpl();
+        a.push_back("fc", new LinearImpl(4, 3));
+        SequentialImpl b = new SequentialImpl();
+        b.push_back("fc", new LinearImpl(5, 3));
+        TorchSlimException e = assertThrows(TorchSlimException.class, () -> CoreApi.copy_state(a, b));
+        assertTrue(e.getMessage().contains("fc.weight"), e.getMessage());
+        assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[3, 5]"), e.getMessage());
+        assertFalse(e.getMessage().contains("Exception raised from"), "backtrace leaked: " + e.getMessage());
+        // The JVM is still fine and the destination untouched: a later call works.
+        assertEquals(15, CoreApi.count_parameters(a));
+    }
+
+    @Test
+    void badArgumentsAreCheckedInJavaFirst() {
+        assertThrows(IllegalArgumentException.class, () -> TorchSlim.setNumThreads(0));
+    }
+
+    @Test
+    void threadCountRoundTrips() {
+        int before = TorchSlim.numThreads();
+        TorchSlim.setNumThreads(1);
+        assertEquals(1, TorchSlim.numThreads());
+        TorchSlim.setNumThreads(before);
+        assertEquals(before, TorchSlim.numThreads());
+    }
+}
