@@ -13,13 +13,21 @@ for f in "$root"/java/dev/torchslim/jni/*.java; do
     echo "torchslim: JavaCPP generated no JNI code for dev.torchslim.jni.$cls (see its warning above)" >&2; exit 1; }
 done
 jobs=$(nproc 2>/dev/null || echo 2)
+# JavaCPP writes its JNI unit in a different order on each run; hand CMake a new copy only when
+# the binding classes changed, so an unchanged build recompiles nothing.
+classes_dir=$(dirname "$TS_OUTPUT")
+stamp=$(cat "$classes_dir"/*.class | sha256sum | cut -d' ' -f1)
+stable="$TS_BUILD_DIR/jni-stable"
+if [ "$(cat "$stable/.stamp" 2>/dev/null)" != "$stamp" ]; then
+  rm -rf "$stable" && mkdir -p "$stable" && cp "$TS_JNI_SRC"/*.cpp "$stable"/ && echo "$stamp" > "$stable/.stamp"
+fi
 mkdir -p "$TS_BUILD_DIR" "$TS_OUTPUT"
 args=(-S "$root" -B "$TS_BUILD_DIR"
       -DCMAKE_BUILD_TYPE="${TS_BUILD_TYPE:-Release}"
       -DTORCHSLIM_TORCH_INCLUDE="$include_dir"
       -DTORCHSLIM_TORCH_LIBS="$TS_TORCH_LIBS"
       -DTORCHSLIM_EXTRA_LIBS="${TS_EXTRA_LIBS:-}"
-      -DTORCHSLIM_JNI_SOURCES="$TS_JNI_SRC"
+      -DTORCHSLIM_JNI_SOURCES="$stable"
       -DTORCHSLIM_JNI_INCLUDE="${TS_JNI_INCLUDE:-${JAVA_HOME:-}/include}"
       -DTORCHSLIM_OUTPUT="$TS_OUTPUT"
       -DTORCHSLIM_CUDA="${TS_CUDA:-OFF}")
