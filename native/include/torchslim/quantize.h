@@ -49,6 +49,9 @@ class QuantizedModel {
   int64_t nonzero_parameter_count() const;
   /// One line per step: "name<TAB>op<TAB>details".
   std::string describe() const;
+  /// Writes the model as TorchScript through a temporary file and a rename: Python's
+  /// torch.jit.load runs it (quantized::* ops; packed weights repack for Python's engine).
+  void save_torchscript(const std::string& path) const;
 
   std::shared_ptr<quantization::ModelState> state_;
 };
@@ -87,5 +90,16 @@ void fake_quantize_weights(torch::nn::Module& model, int bits, int group_size);
 
 /// Casts floating parameters and buffers in place to "fp16", "bf16" or "fp32".
 void convert_precision(torch::nn::Module& model, const std::string& dtype);
+
+/// Appends to `into`, an empty Sequential, the layers of a TorchScript nn.Sequential saved by
+/// torch.jit.script (nested Sequentials allowed), with their weights. Throws naming what is supported.
+void import_torchscript(torch::nn::Module& into, const std::string& path);
+
+/// Casts the floating parameters and buffers of any TorchScript file to "fp16" or "bf16" and
+/// saves it (through a temporary file and a rename); Python's torch.jit.load reads it.
+void torchscript_precision(const std::string& in, const std::string& out, const std::string& dtype);
+
+/// Writes the parameters and buffers of any TorchScript file as a weight-only int8/int4 file.
+void torchscript_weight_only(const std::string& in, const std::string& out, int bits, int group_size);
 
 }  // namespace torchslim

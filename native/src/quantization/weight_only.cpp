@@ -9,6 +9,8 @@
 #include <ATen/TensorOperators.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include "core/error.h"
@@ -82,6 +84,9 @@ void check_args(int bits, int group_size) {
 }
 
 }  // namespace
+
+void write_weight_only(const std::map<std::string, at::Tensor>& state, const std::string& path, int bits, int group_size);
+
 }  // namespace torchslim::quantization
 
 namespace torchslim {
@@ -90,9 +95,29 @@ using namespace quantization;
 
 void save_weight_only(torch::nn::Module& model, const std::string& path, int bits, int group_size) {
   TS_API_BEGIN
+  write_weight_only(state_of(model), path, bits, group_size);
+  TS_API_END
+}
+
+void torchscript_weight_only(const std::string& in, const std::string& out, int bits, int group_size) {
+  TS_API_BEGIN
+  torch::jit::Module m = torch::jit::load(in);
+  std::map<std::string, at::Tensor> state;
+  for (const auto& p : m.named_parameters(true)) state[p.name] = p.value;
+  for (const auto& b : m.named_buffers(true)) state[b.name] = b.value;
+  TORCH_CHECK(!state.empty(), in, " has no parameters or buffers");
+  write_weight_only(state, out, bits, group_size);
+  TS_API_END
+}
+
+}  // namespace torchslim
+
+namespace torchslim::quantization {
+
+void write_weight_only(const std::map<std::string, at::Tensor>& state, const std::string& path, int bits, int group_size) {
   check_args(bits, group_size);
   c10::impl::GenericDict tensors(c10::StringType::get(), c10::AnyType::get());
-  for (const auto& [name, t] : state_of(model)) {
+  for (const auto& [name, t] : state) {
     c10::impl::GenericDict e(c10::StringType::get(), c10::AnyType::get());
     if (quantizable(t)) {
       Packed p = pack(t, bits, group_size);
@@ -111,8 +136,13 @@ void save_weight_only(torch::nn::Module& model, const std::string& path, int bit
   root.insert("bits", static_cast<int64_t>(bits));
   root.insert("tensors", tensors);
   write_atomically(path, torch::jit::pickle_save(root));
-  TS_API_END
 }
+
+}  // namespace torchslim::quantization
+
+namespace torchslim {
+
+using namespace quantization;
 
 void load_weight_only(torch::nn::Module& model, const std::string& path) {
   TS_API_BEGIN

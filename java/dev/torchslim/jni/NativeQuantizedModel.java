@@ -34,6 +34,8 @@ public class NativeQuantizedModel extends Pointer {
 
     public native void load(@StdString String path) throws TorchSlimException;
 
+    public native void save_torchscript(@StdString String path) throws TorchSlimException;
+
     public native @Cast("bool") boolean empty();
 
     public native @StdString String mode();

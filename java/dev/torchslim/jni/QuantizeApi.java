@@ -35,6 +35,15 @@ public final class QuantizeApi extends NativePresets {
     public static native void fake_quantize_weights(@ByRef Module model, int bits, int groupSize)
             throws TorchSlimException;
 
+    public static native void import_torchscript(@ByRef Module into, @StdString String path)
+            throws TorchSlimException;
+
+    public static native void torchscript_precision(@StdString String in, @StdString String out,
+            @StdString String dtype) throws TorchSlimException;
+
+    public static native void torchscript_weight_only(@StdString String in, @StdString String out, int bits,
+            int groupSize) throws TorchSlimException;
+
     public static native void convert_precision(@ByRef Module model, @StdString String dtype)
             throws TorchSlimException;
 }

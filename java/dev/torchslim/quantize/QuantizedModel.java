@@ -49,6 +49,19 @@ public final class QuantizedModel extends NativeResource {
         model.save(file.toString());
     }
 
+    /**
+     * Writes the model as TorchScript (temporary file, then an atomic rename) that Python's
+     * {@code torch.jit.load} runs: the same quantized::* kernels, weights repacked on load.
+     */
+    public void saveTorchScript(Path file) {
+        checkOpen();
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("directory of " + file + " does not exist");
+        }
+        model.save_torchscript(file.toString());
+    }
+
     /** "dynamic", "static" or "qat". */
     public String mode() {
         checkOpen();
