@@ -1,6 +1,7 @@
 """TorchScript side of the quantization parity tests.
   quant_jit.py make SPEC DIR        scripted nn.Sequential -> DIR/model.pt, DIR/x.npy, DIR/ref.npy (float),
                                     DIR/dynamic.npy (quantize_dynamic of the same model, x86)
+  quant_jit.py simple FILE         SimpleModel as a scripted nn.Sequential -> FILE
   quant_jit.py run FILE X OUT       torch.jit.load(FILE)(X) -> OUT
   quant_jit.py weights FILE DIR     dequantizes a TorchSlim weight-only FILE into the model of DIR/model.pt,
                                     runs DIR/x.npy -> DIR/weights.npy"""
@@ -29,6 +30,15 @@ def make(spec, directory):
         np.save(directory + "/ref.npy", model(x).numpy())
         q = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
         np.save(directory + "/dynamic.npy", q(x).numpy())
+
+
+def simple(file):
+    """dev.torchslim.model.SimpleModel as a scripted nn.Sequential with random weights."""
+    torch.manual_seed(4)
+    model = nn.Sequential(nn.Conv2d(1, 10, 5), nn.MaxPool2d(2), nn.ReLU(), nn.Conv2d(10, 20, 5), nn.Dropout2d(0.5),
+                          nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(320, 50), nn.ReLU(), nn.Dropout(0.5),
+                          nn.Linear(50, 10), nn.LogSoftmax(dim=1)).eval()
+    torch.jit.script(model).save(file)
 
 
 def run(file, x, out):
@@ -68,4 +78,4 @@ def weights(file, directory):
 
 
 if __name__ == "__main__":
-    {"make": make, "run": run, "weights": weights}[sys.argv[1]](*sys.argv[2:])
+    {"make": make, "simple": simple, "run": run, "weights": weights}[sys.argv[1]](*sys.argv[2:])
