@@ -149,6 +149,15 @@ void save_module_atomically(torch::jit::Module& m, const std::string& path) {
 
 }  // namespace
 
+torch::jit::Module load_torchscript(const std::string& path) {
+  try {
+    return torch::jit::load(path);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, path, " is not a TorchScript file (torch.jit.save / torch.jit.script(...).save): ",
+                e.what_without_backtrace());
+  }
+}
+
 // TorchScript source for the steps, with weights, packed weights and qparams as attributes.
 torch::jit::Module to_torchscript(const ModelState& state) {
   torch::jit::Module m("__torch__.torchslim.QuantizedSequential");
@@ -236,7 +245,7 @@ void import_torchscript(torch::nn::Module& into, const std::string& path) {
   TS_API_BEGIN
   TORCH_CHECK(into.name() == "torch::nn::SequentialImpl" && into.children().empty(),
               "import_torchscript needs an empty Sequential to fill, got a ", into.name());
-  torch::jit::Module jm = torch::jit::load(path);
+  torch::jit::Module jm = quantization::load_torchscript(path);
   const std::string type = quantization::plain_type(jm);
   TORCH_CHECK(type == "__torch__.torch.nn.modules.container.Sequential", path, " holds a ", type,
               "; layer swapping supports TorchScript nn.Sequential models (saved with torch.jit.script), "
@@ -250,7 +259,7 @@ void import_torchscript(torch::nn::Module& into, const std::string& path) {
 void torchscript_precision(const std::string& in, const std::string& out, const std::string& dtype) {
   TS_API_BEGIN
   TORCH_CHECK(dtype == "fp16" || dtype == "bf16", "TorchScript precision must be fp16 or bf16, got '", dtype, "'");
-  torch::jit::Module m = torch::jit::load(in);
+  torch::jit::Module m = quantization::load_torchscript(in);
   m.to(dtype == "fp16" ? at::kHalf : at::kBFloat16);
   quantization::save_module_atomically(m, out);
   TS_API_END

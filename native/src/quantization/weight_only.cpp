@@ -86,6 +86,7 @@ void check_args(int bits, int group_size) {
 }  // namespace
 
 void write_weight_only(const std::map<std::string, at::Tensor>& state, const std::string& path, int bits, int group_size);
+torch::jit::Module load_torchscript(const std::string& path);  // torchscript.cpp
 
 }  // namespace torchslim::quantization
 
@@ -101,7 +102,7 @@ void save_weight_only(torch::nn::Module& model, const std::string& path, int bit
 
 void torchscript_weight_only(const std::string& in, const std::string& out, int bits, int group_size) {
   TS_API_BEGIN
-  torch::jit::Module m = torch::jit::load(in);
+  torch::jit::Module m = load_torchscript(in);
   std::map<std::string, at::Tensor> state;
   for (const auto& p : m.named_parameters(true)) state[p.name] = p.value;
   for (const auto& b : m.named_buffers(true)) state[b.name] = b.value;
