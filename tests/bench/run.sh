@@ -10,6 +10,6 @@ case "$name" in
   *) main="$name" ;;
 esac
 bash tests/oracle/setup-venv.sh
-mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
+mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null
 exec java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 \
-  -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" "$main" "$@"
+  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" "$main" "$@"
