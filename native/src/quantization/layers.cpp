@@ -132,6 +132,9 @@ std::vector<Layer> sequential_layers(torch::nn::Module& model) {
   std::vector<Layer> layers;
   collect("", model, layers);
   TORCH_CHECK(!layers.empty(), "the model has no layers");
+  for (const auto& p : model.parameters())
+    TORCH_CHECK(p.is_cpu(), "int8 quantization runs on the CPU (LibTorch's int8 kernels); the model has a parameter on ",
+                p.device(), ": move it to the CPU first");
   return layers;
 }
 
