@@ -7,7 +7,6 @@ import dev.torchslim.quantize.Int8StaticConfig;
 import dev.torchslim.quantize.QatModel;
 import dev.torchslim.quantize.Quantize;
 import dev.torchslim.quantize.QuantizedModel;
-import dev.torchslim.jni.CoreApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -54,8 +53,8 @@ public final class QuantizationStages {
 
     public static DemoStage qatInt8() {
         return ctx -> {
-            SequentialImpl model = ctx.copyOfBaseline();
-            CoreApi.copy_state(model, source(ctx));
+            // A deep copy (a pruned model may have other shapes than the baseline): QAT trains it.
+            SequentialImpl model = source(ctx).clone().asSequential();
             try (TensorScope scope = new TensorScope();
                  QatModel qat = Quantize.prepareQat(model, Int8QatConfig.config())) {
                 fineTune(ctx, model, qat);

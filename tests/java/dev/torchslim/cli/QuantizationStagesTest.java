@@ -29,6 +29,7 @@ class QuantizationStagesTest {
             SequentialImpl pruned = ctx.copyOfBaseline();
             pruned.named_parameters().get("fc1.weight").data().narrow(1, 0, 160).zero_();
             ctx.keep(QuantizationStages.SOURCE, pruned);
+            org.bytedeco.pytorch.Tensor before = pruned.named_parameters().get("fc1.weight").clone();
             for (DemoStage stage : List.of(QuantizationStages.dynamicInt8(), QuantizationStages.staticInt8(),
                     QuantizationStages.qatInt8())) {
                 stage.run(ctx);
@@ -42,6 +43,7 @@ class QuantizationStagesTest {
                 assertTrue(r.nonzeroParams() <= r.params() - 50 * 160, r.toString());
             }
             assertTrue(text.toString().contains("QAT int8"), text.toString());
+            assertTrue(torch.equal(before, pruned.named_parameters().get("fc1.weight")), "QAT changed the kept model");
         }
     }
 }
