@@ -37,4 +37,11 @@ void set_num_threads(int threads);
 /// Intra-op thread count of LibTorch.
 int num_threads();
 
+/// Sets the thread count of the OpenBLAS that LibTorch uses for fp32 GEMMs, when it is
+/// OpenBLAS (bytedeco's CPU builds). Returns false when no OpenBLAS is loaded (MKL builds).
+bool set_blas_threads(int threads);
+
+/// OpenBLAS's thread count, or -1 when no OpenBLAS is loaded.
+int blas_threads();
+
 }  // namespace torchslim

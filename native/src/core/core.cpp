@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include <dlfcn.h>
+
 #include <ATen/Parallel.h>
 #include <c10/util/irange.h>
 #include <torch/version.h>
@@ -88,5 +90,33 @@ void set_num_threads(int threads) {
 }
 
 int num_threads() { return at::get_num_threads(); }
+
+namespace {
+// OpenBLAS is found by its soname among the libraries already loaded (libtorch_cpu needs it);
+// nothing links against it, so MKL builds of LibTorch work too.
+template <typename F>
+F openblas_symbol(const char* name) {
+  void* lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  if (lib == nullptr) return nullptr;
+  auto f = reinterpret_cast<F>(dlsym(lib, name));
+  dlclose(lib);  // only drops the reference RTLD_NOLOAD took
+  return f;
+}
+}  // namespace
+
+bool set_blas_threads(int threads) {
+  TS_API_BEGIN
+  TORCH_CHECK(threads >= 1, "set_blas_threads: threads must be >= 1, got ", threads);
+  auto set = openblas_symbol<void (*)(int)>("openblas_set_num_threads");
+  if (set == nullptr) return false;
+  set(threads);
+  return true;
+  TS_API_END
+}
+
+int blas_threads() {
+  auto get = openblas_symbol<int (*)()>("openblas_get_num_threads");
+  return get == nullptr ? -1 : get();
+}
 
 }  // namespace torchslim

@@ -42,6 +42,7 @@ public final class NativeLibrary {
         if (!versionsChecked) {
             versionsChecked = true;
             checkVersions();
+            configureBlasThreads();
         }
     }
 
@@ -58,6 +59,26 @@ public final class NativeLibrary {
                     + " org.bytedeco:openblas with classifier " + Loader.getPlatform() + " on the class path", e);
         }
         libTorchLoaded = true;
+    }
+
+    /** See {@link TorchSlim#setBlasThreads}: one OpenBLAS thread unless the user chose. */
+    private static void configureBlasThreads() {
+        String chosen = System.getProperty("torchslim.blasThreads");
+        if (chosen == null && System.getenv("OPENBLAS_NUM_THREADS") != null) {
+            return;
+        }
+        int threads = 1;
+        if (chosen != null) {
+            try {
+                threads = Integer.parseInt(chosen.trim());
+            } catch (NumberFormatException e) {
+                throw new TorchSlimException("-Dtorchslim.blasThreads must be an integer >= 1, got '" + chosen + "'");
+            }
+            if (threads < 1) {
+                throw new TorchSlimException("-Dtorchslim.blasThreads must be >= 1, got " + threads);
+            }
+        }
+        dev.torchslim.jni.CoreApi.set_blas_threads(threads);
     }
 
     private static void checkVersions() {

@@ -38,4 +38,27 @@ public final class TorchSlim {
         NativeLibrary.ensureLoaded();
         return CoreApi.num_threads();
     }
+
+    /**
+     * Sets the thread count of the OpenBLAS inside bytedeco's CPU LibTorch. TorchSlim sets it to 1
+     * when it loads (unless OPENBLAS_NUM_THREADS or -Dtorchslim.blasThreads says otherwise):
+     * OpenBLAS's own spinning threads fight LibTorch's OpenMP threads for the cores and make a
+     * small CNN's training step 7× slower; LibTorch parallelises the rest itself. Large fp32
+     * GEMMs (say 128×4096 by 4096×4096) gain from more BLAS threads: raise it for those.
+     *
+     * @return false when this LibTorch uses no OpenBLAS (MKL builds)
+     */
+    public static boolean setBlasThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        NativeLibrary.ensureLoaded();
+        return CoreApi.set_blas_threads(threads);
+    }
+
+    /** OpenBLAS's thread count, or -1 when this LibTorch uses no OpenBLAS. */
+    public static int blasThreads() {
+        NativeLibrary.ensureLoaded();
+        return CoreApi.blas_threads();
+    }
 }

@@ -35,4 +35,8 @@ public final class CoreApi extends NativePresets {
     public static native void set_num_threads(int threads) throws TorchSlimException;
 
     public static native int num_threads();
+
+    public static native @Cast("bool") boolean set_blas_threads(int threads) throws TorchSlimException;
+
+    public static native int blas_threads();
 }

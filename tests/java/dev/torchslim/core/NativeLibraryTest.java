@@ -42,6 +42,19 @@ class NativeLibraryTest {
     }
 
     @Test
+    void openBlasRunsOneThreadBesideLibTorchsOwn() {
+        NativeLibrary.ensureLoaded();
+        if (System.getenv("OPENBLAS_NUM_THREADS") == null && System.getProperty("torchslim.blasThreads") == null) {
+            assertEquals(1, TorchSlim.blasThreads());
+        }
+        assertTrue(TorchSlim.setBlasThreads(2), "bytedeco's CPU LibTorch uses OpenBLAS");
+        assertEquals(2, TorchSlim.blasThreads());
+        assertTrue(TorchSlim.setBlasThreads(1));
+        assertEquals(1, TorchSlim.blasThreads());
+        assertThrows(IllegalArgumentException.class, () -> TorchSlim.setBlasThreads(0));
+    }
+
+    @Test
     void threadCountRoundTrips() {
         int before = TorchSlim.numThreads();
         TorchSlim.setNumThreads(1);
