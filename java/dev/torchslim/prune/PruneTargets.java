@@ -22,7 +22,8 @@ public final class PruneTargets {
         StringSharedModuleDict modules = model.named_modules();
         for (long i = 0; i < modules.size(); i++) {
             StringSharedModuleDictItem item = modules.get(i);
-            String name = item.key().getString();
+            org.bytedeco.javacpp.BytePointer key = item.key();
+            String name = key == null ? "" : key.getString(); // the root's empty name arrives as null
             Module m = item.value();
             StringTensorDict params = m.named_parameters(false);
             if (!params.contains("weight") || skip.contains(name)) {
