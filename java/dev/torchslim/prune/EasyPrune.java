@@ -76,13 +76,13 @@ public final class EasyPrune {
         if (state == State.FINAL) {
             throw new IllegalStateException("this EasyPrune is finished (unprune() was called); create a new one");
         }
-        targets = PruneTargets.find(model, filter, skip);
+        targets = Owned.keepTargets(PruneTargets.find(model, filter, skip));
         if (targets.isEmpty()) {
             throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight");
         }
         List<Tensor> masks = strategy.masks(targets, amount);
         for (PruneTarget t : targets) {
-            originals.add(t.weight().detach().clone());
+            originals.add(Owned.keep(t.weight().detach().clone()));
         }
         maskSet = new MaskSet(targets, masks);
         state = State.PRUNED;

@@ -36,7 +36,7 @@ public final class GradualPruner {
             throw new IllegalArgumentException("need start >= 0, frequency >= 1, updates >= 1; got start=" + start
                     + ", frequency=" + frequency + ", updates=" + updates);
         }
-        this.targets = PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, java.util.Set.of());
+        this.targets = Owned.keepTargets(PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, java.util.Set.of()));
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("model has no Conv or Linear weight to prune");
         }

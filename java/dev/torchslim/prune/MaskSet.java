@@ -21,7 +21,7 @@ final class MaskSet {
             throw new IllegalArgumentException(targets.size() + " targets but " + masks.size() + " masks");
         }
         this.targets = List.copyOf(targets);
-        this.masks = new ArrayList<>(masks);
+        this.masks = new ArrayList<>(Owned.keepAll(masks));
         this.hooks = new long[targets.size()];
         for (int i = 0; i < targets.size(); i++) {
             Tensor w = targets.get(i).weight();

@@ -18,10 +18,10 @@ public final class TaylorPruner implements PruningStrategy {
     private int batches;
 
     public TaylorPruner(List<PruneTarget> targets, boolean global) {
-        this.targets = List.copyOf(targets);
+        this.targets = List.copyOf(Owned.keepTargets(targets));
         this.global = global;
         for (PruneTarget t : targets) {
-            scores.add(torch.zeros_like(t.weight()).detach());
+            scores.add(Owned.keep(torch.zeros_like(t.weight()).detach()));
         }
     }
 
