@@ -1,6 +1,7 @@
 // Pruning of TorchScript files saved by Python: only the weights of Conv*/Linear submodules change.
 #include <cstdio>
 #include <iomanip>
+#include <regex>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -13,9 +14,14 @@
 namespace torchslim {
 namespace {
 
-bool prunable_type(const std::string& qualified) {
+// Python mangles the type names of scripted submodules ("...linear.___torch_mangle_3.Linear").
+bool prunable_type(std::string qualified) {
+  static const std::regex mangle("___torch_mangle_[0-9]+\\.");
+  qualified = std::regex_replace(qualified, mangle, "");
+  const std::string linear = "torch.nn.modules.linear.Linear";
   return qualified.find("torch.nn.modules.conv.Conv") != std::string::npos ||
-         (qualified.size() >= 30 && qualified.compare(qualified.size() - 30, 30, "torch.nn.modules.linear.Linear") == 0);
+         (qualified.size() >= linear.size() &&
+          qualified.compare(qualified.size() - linear.size(), linear.size(), linear) == 0);
 }
 
 std::string shape_of(const at::Tensor& t) {
