@@ -77,15 +77,9 @@ int64_t global_l1_prune_(std::vector<at::Tensor>& weights, double amount) {
     return k;
   }
   pruning::FlatView view = pruning::make_view(weights);
-  pruning::Cut cut = pruning::select_smallest(view, k);
-  std::vector<float*> out;
-  for (auto& w : weights) out.push_back(w.data_ptr<float>());
-  at::parallel_for(0, static_cast<int64_t>(view.chunks.size()), 1, [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; ++c)
-      pruning::decide_chunk(view, cut, c, [&](int t, int64_t i, bool pruned) {
-        if (pruned) out[t][i] = 0.f;
-      });
-  });
+  pruning::InPlaceWriter writer;
+  for (auto& w : weights) writer.data.push_back(w.data_ptr<float>());
+  pruning::select_and_write(view, k, writer);
   return k;
   TS_API_END
 }

@@ -46,6 +46,10 @@ std::pair<int, int64_t> find_bin(const std::vector<int64_t>& hist, int64_t rank)
 
 }  // namespace
 
+std::vector<int64_t> high_histogram(const FlatView& view) {
+  return histogram(view, kHighBins, [](uint32_t key) { return static_cast<int>(key >> 15); });
+}
+
 FlatView make_view(const std::vector<at::Tensor>& tensors) {
   FlatView view;
   for (size_t t = 0; t < tensors.size(); ++t) {
@@ -124,17 +128,14 @@ std::vector<at::Tensor> as_float_contiguous(const std::vector<at::Tensor>& tenso
 std::vector<at::Tensor> smallest_masks(const std::vector<at::Tensor>& tensors, int64_t k) {
   auto floats = as_float_contiguous(tensors);
   FlatView view = make_view(floats);
-  Cut cut = select_smallest(view, k);
   std::vector<at::Tensor> masks;
   std::vector<float*> out;
   for (const auto& t : floats) {
     masks.push_back(at::empty(t.sizes(), t.options()));
     out.push_back(masks.back().data_ptr<float>());
   }
-  at::parallel_for(0, static_cast<int64_t>(view.chunks.size()), 1, [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; ++c)
-      decide_chunk(view, cut, c, [&](int t, int64_t i, bool pruned) { out[t][i] = pruned ? 0.f : 1.f; });
-  });
+  MaskWriter writer{view, out};
+  select_and_write(view, k, writer);
   for (size_t i = 0; i < masks.size(); ++i) masks[i] = masks[i].to(tensors[i].scalar_type());
   return masks;
 }

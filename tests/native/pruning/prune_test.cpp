@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "core/error.h"
+#include "pruning/select.h"
 #include "torchslim/prune.h"
 
 namespace {
@@ -164,4 +165,21 @@ TS_TEST(mask_hook_zeroes_gradients) {
   w.mutable_grad() = at::Tensor();
   (w * 3).sum().backward();
   TS_CHECK(at::equal(w.grad(), at::full({4, 4}, 3.f)));
+}
+
+TS_TEST(radix_fallback_and_candidate_path_agree) {
+  at::manual_seed(9);
+  std::vector<at::Tensor> ws = {at::randn({700, 300}), at::randn({3000})};
+  ws[0].narrow(0, 0, 200).fill_(0.5f);  // a mass of equal magnitudes around the cut
+  int64_t total = 700 * 300 + 3000;
+  for (int64_t k : {int64_t{1}, total / 3, total / 2, total - 1}) {
+    auto ref = reference_masks(ws, k);
+    for (int64_t limit : {int64_t{0}, int64_t{1} << 22}) {
+      torchslim::pruning::FlatView view = torchslim::pruning::make_view(ws);
+      std::vector<at::Tensor> masks = {at::empty_like(ws[0]), at::empty_like(ws[1])};
+      torchslim::pruning::MaskWriter writer{view, {masks[0].data_ptr<float>(), masks[1].data_ptr<float>()}};
+      torchslim::pruning::select_and_write(view, k, writer, limit);
+      TS_CHECK(at::equal(masks[0], ref[0]) && at::equal(masks[1], ref[1]));
+    }
+  }
 }
