@@ -89,7 +89,7 @@ at::Tensor random_unstructured_mask(const at::Tensor& weight, double amount, int
   auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
   at::Tensor scores = at::rand(weight.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
   at::Tensor mask = pruning::smallest_masks({scores}, prune_count(weight.numel(), amount))[0];
-  return mask.to(weight.scalar_type());
+  return mask.to(weight.device(), weight.scalar_type());
   TS_API_END
 }
 
@@ -106,7 +106,7 @@ at::Tensor ln_structured_mask(const at::Tensor& weight, double amount, double n,
   at::Tensor w = weight.detach();
   at::Tensor norms = others.empty() ? w.abs() : at::linalg_vector_norm(w, n, others, false);
   at::Tensor slice_mask =
-      pruning::smallest_masks({norms}, prune_count(weight.size(dim), amount))[0].to(weight.scalar_type());
+      pruning::smallest_masks({norms}, prune_count(weight.size(dim), amount))[0].to(weight.device(), weight.scalar_type());
   std::vector<int64_t> shape(weight.dim(), 1);
   shape[dim] = weight.size(dim);
   return slice_mask.view(shape).expand(weight.sizes()).contiguous();
@@ -126,7 +126,7 @@ at::Tensor nm_mask(const at::Tensor& weight, int64_t n, int64_t m) {
   perm.push_back(1);
   std::vector<int64_t> inverse(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
-  at::Tensor a = weight.detach().to(at::kFloat).permute(perm).contiguous();
+  at::Tensor a = weight.detach().to(at::kCPU, at::kFloat).permute(perm).contiguous();
   at::Tensor mask = at::empty_like(a);
   const float* src = a.data_ptr<float>();
   float* dst = mask.data_ptr<float>();
@@ -146,7 +146,7 @@ at::Tensor nm_mask(const at::Tensor& weight, int64_t n, int64_t m) {
       }
     }
   });
-  return mask.permute(inverse).contiguous().to(weight.scalar_type());
+  return mask.permute(inverse).contiguous().to(weight.device(), weight.scalar_type());
   TS_API_END
 }
 

@@ -116,11 +116,10 @@ std::vector<at::Tensor> as_float_contiguous(const std::vector<at::Tensor>& tenso
   out.reserve(tensors.size());
   for (const auto& t : tensors) {
     TORCH_CHECK(t.defined(), "undefined tensor");
-    TORCH_CHECK(t.device().is_cpu(), "pruning masks are computed on the CPU; got a tensor on ",
-                t.device());
     TORCH_CHECK(at::isFloatingType(t.scalar_type()), "pruning needs floating-point tensors, got ",
                 t.scalar_type());
-    out.push_back(t.detach().to(at::kFloat).contiguous());
+    // Selection runs on the CPU; masks go back to each tensor's device.
+    out.push_back(t.detach().to(at::kCPU, at::kFloat).contiguous());
   }
   return out;
 }
@@ -136,7 +135,7 @@ std::vector<at::Tensor> smallest_masks(const std::vector<at::Tensor>& tensors, i
   }
   MaskWriter writer{view, out};
   select_and_write(view, k, writer);
-  for (size_t i = 0; i < masks.size(); ++i) masks[i] = masks[i].to(tensors[i].scalar_type());
+  for (size_t i = 0; i < masks.size(); ++i) masks[i] = masks[i].to(tensors[i].device(), tensors[i].scalar_type());
   return masks;
 }
 
