@@ -29,10 +29,12 @@ args=(-S "$root" -B "$TS_BUILD_DIR"
       -DTORCHSLIM_EXTRA_LIBS="${TS_EXTRA_LIBS:-}"
       -DTORCHSLIM_JNI_SOURCES="$stable"
       -DTORCHSLIM_JNI_INCLUDE="${TS_JNI_INCLUDE:-${JAVA_HOME:-}/include}"
-      -DTORCHSLIM_OUTPUT="$TS_OUTPUT"
+      -DTORCHSLIM_OUTPUT="$TS_BUILD_DIR/lib"
       -DTORCHSLIM_CUDA="${TS_CUDA:-OFF}")
 if [ "${TS_CUDA:-OFF}" = "ON" ] && [ -z "${CUDACXX:-}" ] && ! command -v nvcc >/dev/null; then
   for c in /usr/local/cuda/bin/nvcc /usr/local/bin/nvcc; do [ -x "$c" ] && export CUDACXX="$c" && break; done
 fi
 cmake "${args[@]}" > "$TS_BUILD_DIR/configure.log" 2>&1 || { cat "$TS_BUILD_DIR/configure.log"; exit 1; }
 cmake --build "$TS_BUILD_DIR" -j "$jobs"
+# The CPU and GPU builds keep separate build trees; the jar gets the one just built.
+cp -p "$TS_BUILD_DIR"/lib/libtorchslim.so "$TS_BUILD_DIR"/lib/libjnitorchslim.so "$TS_OUTPUT"/

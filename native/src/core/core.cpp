@@ -4,7 +4,7 @@
 
 #include <ATen/Parallel.h>
 #include <c10/util/irange.h>
-#include <torch/headeronly/version.h>
+#include <torch/version.h>
 
 #include "core/error.h"
 

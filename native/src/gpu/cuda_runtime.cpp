@@ -54,7 +54,11 @@ CudaStream::CudaStream(int device) : state_(nullptr) {
 }
 
 CudaStream::~CudaStream() {
-  if (state_ && state_->previous) c10::cuda::setCurrentCUDAStream(*state_->previous);
+  try {
+    if (state_ && state_->previous) c10::cuda::setCurrentCUDAStream(*state_->previous);
+  } catch (...) {
+    // A destructor must not throw; the stream is going away either way.
+  }
   delete state_;
 }
 

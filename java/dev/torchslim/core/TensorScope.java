@@ -23,6 +23,8 @@ public final class TensorScope implements AutoCloseable {
     /** Removes p from this scope so it survives close(); the caller now owns it. */
     public <P extends Pointer> P detach(P p) {
         checkOpen();
+        // detach() drops the scope's reference; take one for the caller first, or it is freed now.
+        p.retainReference();
         scope.detach(p);
         return p;
     }

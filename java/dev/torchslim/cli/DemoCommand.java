@@ -1,0 +1,110 @@
+package dev.torchslim.cli;
+
+import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.TorchSlim;
+import dev.torchslim.data.Dataset;
+import dev.torchslim.data.FashionMnist;
+import dev.torchslim.model.SimpleModel;
+import dev.torchslim.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.SequentialImpl;
+import org.bytedeco.pytorch.global.torch;
+
+/** The main job: train (or reuse) the SimpleModel baseline on Fashion-MNIST, then every stage. */
+public final class DemoCommand implements Command {
+    /** The pipeline, in order. Each technique adds its stages here. */
+    static List<DemoStage> stages() {
+        return List.of(ctx -> ctx.recordModule("baseline", ctx.baseline()));
+    }
+
+    @Override
+    public String name() {
+        return "demo";
+    }
+
+    @Override
+    public String usage() {
+        return String.join("\n",
+                "demo [--epochs 3] [--json FILE] [--data DIR] [--cache DIR] [--retrain] [--seed 42] [--threads N]",
+                "  Trains SimpleModel on Fashion-MNIST (or reuses the cached baseline), runs every compression",
+                "  stage and prints accuracy, parameters, non-zeros, saved size and latency per batch of 64.",
+                "  --json FILE   also write {\"stages\":[...]} to FILE",
+                "  --data DIR    IDX files (default /usr/share/datasets/fashion-mnist, package dataset-fashion-mnist)",
+                "  --cache DIR   where the trained baseline is kept (default target/demo-cache)",
+                "  --retrain     train the baseline even if a cached one exists");
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        Args args = Args.parse(argv, Set.of("epochs", "json", "data", "cache", "seed", "threads"), Set.of("retrain"));
+        int epochs = args.intValue("epochs", 3, 1, 100);
+        long seed = args.intValue("seed", 42, 0, Integer.MAX_VALUE);
+        Path data = Paths.get(args.get("data", FashionMnist.defaultDir().toString()));
+        Path cache = Paths.get(args.get("cache", "target/demo-cache"));
+        Path json = args.get("json", null) == null ? null : Paths.get(args.get("json", null));
+        PrintStream out = System.out;
+
+        NativeLibrary.ensureLoaded();
+        if (args.get("threads", null) != null) {
+            TorchSlim.setNumThreads(args.intValue("threads", 1, 1, 1024));
+        }
+        out.printf("TorchSlim %s on LibTorch %s, %d threads%n", TorchSlim.version(), TorchSlim.torchVersion(),
+                TorchSlim.numThreads());
+        try (Dataset train = FashionMnist.train(data); Dataset test = FashionMnist.test(data)) {
+            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withSeed(seed));
+            Path cached = cache.resolve("simple-model-e" + epochs + "-s" + seed + ".pt");
+            SequentialImpl baseline = baseline(trainer, epochs, seed, cached, args.flag("retrain"), out);
+            DemoContext ctx = new DemoContext(trainer, baseline, out);
+            out.println();
+            out.println(dev.torchslim.report.StageTable.header());
+            for (DemoStage stage : stages()) {
+                stage.run(ctx);
+            }
+            if (json != null) {
+                ctx.table().writeJson(json);
+                out.println("wrote " + json);
+            }
+        }
+        return 0;
+    }
+
+    private static SequentialImpl baseline(Trainer trainer, int epochs, long seed, Path cached, boolean retrain,
+            PrintStream out) throws IOException {
+        torch.manual_seed(seed);
+        SequentialImpl model = SimpleModel.create();
+        if (!retrain && Files.isRegularFile(cached)) {
+            try (InputArchive archive = new InputArchive()) {
+                archive.load_from(cached.toString());
+                model.load(archive);
+            }
+            out.println("baseline: reusing " + cached + " (--retrain to train again)");
+            return model;
+        }
+        out.printf("baseline: training SimpleModel for %d epochs (Adam lr %.0e, batch %d)%n", epochs,
+                trainer.config().learningRate(), trainer.config().batchSize());
+        for (Trainer.EpochResult r : trainer.train(model, epochs)) {
+            out.printf("  epoch %d: loss %.4f, %.1f s%n", r.epoch(), r.meanLoss(), r.seconds());
+        }
+        Files.createDirectories(cached.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(cached.toAbsolutePath().getParent(), ".baseline", ".tmp");
+        try {
+            try (OutputArchive archive = new OutputArchive()) {
+                model.save(archive);
+                archive.save_to(tmp.toString());
+            }
+            Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return model;
+    }
+}

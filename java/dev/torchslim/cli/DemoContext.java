@@ -1,0 +1,107 @@
+package dev.torchslim.cli;
+
+import dev.torchslim.data.Dataset;
+import dev.torchslim.jni.CoreApi;
+import dev.torchslim.model.SimpleModel;
+import dev.torchslim.report.Evaluable;
+import dev.torchslim.report.ModelMeasure;
+import dev.torchslim.report.StageResult;
+import dev.torchslim.report.StageTable;
+import dev.torchslim.train.Trainer;
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.SequentialImpl;
+import org.bytedeco.pytorch.Tensor;
+
+/** What demo stages share: the trained baseline, the data, the trainer and the result table. */
+public final class DemoContext {
+    private final Trainer trainer;
+    private final SequentialImpl baseline;
+    private final StageTable table = new StageTable();
+    private final Map<String, SequentialImpl> kept = new HashMap<>();
+    private final PrintStream out;
+    private final Tensor latencyBatch;
+
+    DemoContext(Trainer trainer, SequentialImpl baseline, PrintStream out) {
+        this.trainer = trainer;
+        this.baseline = baseline;
+        this.out = out;
+        this.latencyBatch = trainer.testSet().images().narrow(0, 0, ModelMeasure.LATENCY_BATCH).contiguous();
+    }
+
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    public Dataset train() {
+        return trainer.trainSet();
+    }
+
+    public Dataset test() {
+        return trainer.testSet();
+    }
+
+    public PrintStream out() {
+        return out;
+    }
+
+    /** The trained fp32 baseline; stages must not change it (use {@link #copyOfBaseline}). */
+    public SequentialImpl baseline() {
+        return baseline;
+    }
+
+    /** A new SimpleModel holding the baseline's weights. */
+    public SequentialImpl copyOfBaseline() {
+        SequentialImpl copy = SimpleModel.create();
+        CoreApi.copy_state(copy, baseline);
+        return copy;
+    }
+
+    /** A batch of 64 test images, the input of every latency figure. */
+    public Tensor latencyBatch() {
+        return latencyBatch;
+    }
+
+    /** Measures an fp32 Sequential model (accuracy, counts, saved size, latency) and adds a row. */
+    public StageResult recordModule(String stage, SequentialImpl model) {
+        model.eval();
+        double accuracy = trainer.evaluate(model);
+        return add(new StageResult(stage, accuracy, ModelMeasure.params(model), ModelMeasure.nonzeroParams(model),
+                ModelMeasure.savedBytes(model), ModelMeasure.latencyMs(model::forward, latencyBatch)));
+    }
+
+    /** As {@link #recordModule(String, SequentialImpl)} for a module that is a Sequential. */
+    public StageResult recordModule(String stage, Module model) {
+        return recordModule(stage, model.asSequential());
+    }
+
+    /** Measures any scorer (a quantized model, say) with sizes the caller knows, and adds a row. */
+    public StageResult record(String stage, Evaluable model, long params, long nonzeroParams, long sizeBytes) {
+        double accuracy = Trainer.accuracy(model, test());
+        return add(new StageResult(stage, accuracy, params, nonzeroParams, sizeBytes,
+                ModelMeasure.latencyMs(model, latencyBatch)));
+    }
+
+    private StageResult add(StageResult r) {
+        table.add(r);
+        out.println(StageTable.format(r));
+        out.flush();
+        return r;
+    }
+
+    /** Hands a model to later stages under a name (e.g. "pruned 50%"). */
+    public void keep(String name, SequentialImpl model) {
+        kept.put(name, model);
+    }
+
+    public Optional<SequentialImpl> kept(String name) {
+        return Optional.ofNullable(kept.get(name));
+    }
+
+    public StageTable table() {
+        return table;
+    }
+}

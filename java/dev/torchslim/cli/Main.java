@@ -1,0 +1,67 @@
+package dev.torchslim.cli;
+
+import dev.torchslim.core.TorchSlimException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** ./torchslim COMMAND [options]: the command line of TorchSlim. */
+public final class Main {
+    /** Every subcommand; a technique adds its own here. */
+    static List<Command> commands() {
+        return List.of(new DemoCommand());
+    }
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        Map<String, Command> byName = new LinkedHashMap<>();
+        for (Command c : commands()) {
+            byName.put(c.name(), c);
+        }
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            printHelp(byName);
+            return args.length == 0 ? 2 : 0;
+        }
+        Command command = byName.get(args[0]);
+        if (command == null) {
+            System.err.println("torchslim: unknown command '" + args[0] + "'");
+            printHelp(byName);
+            return 2;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        if (rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+            System.out.println(command.usage());
+            return 0;
+        }
+        try {
+            return command.run(rest);
+        } catch (UsageException e) {
+            System.err.println("torchslim " + command.name() + ": " + e.getMessage());
+            System.err.println(command.usage());
+            return 2;
+        } catch (TorchSlimException | IllegalArgumentException | IllegalStateException e) {
+            System.err.println("torchslim " + command.name() + ": " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException e) {
+            System.err.println("torchslim " + command.name() + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            System.err.println("torchslim " + command.name() + ": unexpected " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private static void printHelp(Map<String, Command> commands) {
+        System.out.println("usage: ./torchslim COMMAND [options]   (COMMAND --help for its options)");
+        for (Command c : commands.values()) {
+            System.out.println();
+            System.out.println(c.usage());
+        }
+    }
+}

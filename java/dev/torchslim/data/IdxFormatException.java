@@ -1,0 +1,12 @@
+package dev.torchslim.data;
+
+import java.io.IOException;
+
+/** An IDX file that is truncated, has a wrong magic number or inconsistent dimensions. */
+public class IdxFormatException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public IdxFormatException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.torchslim.train;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Optimizer;
+
+/** Makes the optimizer for one training run over a model's parameters. */
+@FunctionalInterface
+public interface OptimizerFactory {
+    Optimizer create(Module model);
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs one benchmark main from the test classes: tests/bench/run.sh NAME [args...]
+# NAME: foundation (JNI call cost, training epochs Java vs Python). Builds first if needed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+name=${1:?usage: tests/bench/run.sh NAME [args...]}; shift
+case "$name" in
+  foundation) main=dev.torchslim.bench.FoundationBenchmark ;;
+  *) main="$name" ;;
+esac
+bash tests/oracle/setup-venv.sh
+mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+exec java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 \
+  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" "$main" "$@"

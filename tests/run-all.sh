@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test: installs what they need (Fashion-MNIST, the Python torch 2.13 oracle under
+# target/pyenv), then 'mvn verify': the native build, CTest, and all JUnit 5 tests (GPU tests
+# are tagged "gpu" and skipped; add -Pgpu-tests on a GPU machine).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash tests/install-dataset.sh
+bash tests/oracle/setup-venv.sh
+exec mvn -B -ntp verify "$@"
