@@ -9,7 +9,8 @@ import java.util.Map;
 public final class Main {
     /** Every subcommand; a technique adds its own here. */
     static List<Command> commands() {
-        return List.of(new DemoCommand());
+        return List.of(new DemoCommand(),
+                new PruneCommand());
     }
 
     private Main() {}
