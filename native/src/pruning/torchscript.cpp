@@ -75,9 +75,15 @@ std::string prune_torchscript(const std::string& in, const std::string& out,
     for (size_t i = 0; i < weights.size(); ++i)
       if (masks[i].defined()) weights[i].mul_(masks[i]);
   }
+  // Never half a file: write beside the target, then rename (atomic on one file system).
   std::string tmp = out + ".tmp";
-  module.save(tmp);
-  TORCH_CHECK(std::rename(tmp.c_str(), out.c_str()) == 0, "cannot move ", tmp, " to ", out);
+  try {
+    module.save(tmp);
+    TORCH_CHECK(std::rename(tmp.c_str(), out.c_str()) == 0, "cannot move ", tmp, " to ", out);
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
 
   std::ostringstream table;
   table << std::left << std::setw(24) << "layer" << std::setw(20) << "shape" << std::right
