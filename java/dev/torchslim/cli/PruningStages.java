@@ -23,6 +23,7 @@ public final class PruningStages {
                     100 * ctx.trainer().evaluate(model));
             ctx.trainer().train(model, fineTuneEpochs);
             pruner.unprune();
+            ctx.out().print(pruner.report().toString().indent(2));
             ctx.recordModule(name, model);
             ctx.keep(name, model);
         };

@@ -33,7 +33,14 @@ class EasyPruneTest {
             for (PruneTarget t : targets) {
                 assertEquals(Math.rint(0.5 * t.weight().numel()), zeros(t.weight()), t.name());
             }
-            assertEquals(0.5, pruner.report().sparsity(), 1e-3);
+            SparsityReport report = pruner.report();
+            assertEquals(0.5, report.sparsity(), 1e-3);
+            assertEquals(4, report.rows().size());
+            assertEquals(16000, report.rows().get(2).params());
+            assertEquals(8000, report.rows().get(2).nonzero());
+            String table = report.toString();
+            assertTrue(table.contains("fc1") && table.contains("[50, 320]") && table.contains("50.00%")
+                    && table.contains("total"), table);
         }
     }
 
