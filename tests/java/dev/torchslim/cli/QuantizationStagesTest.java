@@ -1,0 +1,49 @@
+package dev.torchslim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.torchslim.data.Dataset;
+import dev.torchslim.model.SimpleModel;
+import dev.torchslim.report.StageResult;
+import dev.torchslim.train.Trainer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import org.bytedeco.pytorch.SequentialImpl;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+/** The three int8 demo stages on a small random data set (the real figures come from ./torchslim demo). */
+class QuantizationStagesTest {
+    @Test
+    void int8StagesRecordThreeRowsAndKeepPrunedZeros() throws Exception {
+        torch.manual_seed(9);
+        try (Dataset train = new Dataset(torch.randn(2112, 1, 28, 28), torch.randint(0L, 10L, new long[] {2112}));
+             Dataset test = new Dataset(torch.randn(128, 1, 28, 28), torch.randint(0L, 10L, new long[] {128}))) {
+            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress((PrintStream) null));
+            SequentialImpl baseline = SimpleModel.create();
+            baseline.eval();
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            DemoContext ctx = new DemoContext(trainer, baseline, new PrintStream(text, true));
+            SequentialImpl pruned = ctx.copyOfBaseline();
+            pruned.named_parameters().get("fc1.weight").data().narrow(1, 0, 160).zero_();
+            ctx.keep(QuantizationStages.SOURCE, pruned);
+            org.bytedeco.pytorch.Tensor before = pruned.named_parameters().get("fc1.weight").clone();
+            for (DemoStage stage : List.of(QuantizationStages.dynamicInt8(), QuantizationStages.staticInt8(),
+                    QuantizationStages.qatInt8())) {
+                stage.run(ctx);
+            }
+            List<StageResult> rows = ctx.table().rows();
+            assertEquals(List.of("dynamic int8", "static int8", "QAT int8"), rows.stream().map(StageResult::name).toList());
+            for (StageResult r : rows) {
+                assertTrue(r.accuracy() >= 0 && r.accuracy() <= 1, r.toString());
+                assertTrue(r.sizeBytes() > 0 && r.sizeBytes() < 101_000, r.toString());
+                // the 50 x 160 pruned block of fc1 stays zero, QAT included
+                assertTrue(r.nonzeroParams() <= r.params() - 50 * 160, r.toString());
+            }
+            assertTrue(text.toString().contains("QAT int8"), text.toString());
+            assertTrue(torch.equal(before, pruned.named_parameters().get("fc1.weight")), "QAT changed the kept model");
+        }
+    }
+}
