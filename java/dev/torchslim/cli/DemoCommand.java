@@ -24,6 +24,9 @@ public final class DemoCommand implements Command {
     /** The pipeline, in order. Each technique adds its stages here. */
     static List<DemoStage> stages() {
         return List.of(ctx -> ctx.recordModule("baseline", ctx.baseline()),
+                PruningStages.globalL1(0.5, 1),
+                PruningStages.globalL1(0.9, 1),
+                PruningStages.channelsRemoved(0.5, 1),
                 QuantizationStages.dynamicInt8(),
                 QuantizationStages.staticInt8(),
                 QuantizationStages.qatInt8());

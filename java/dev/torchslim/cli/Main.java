@@ -10,6 +10,7 @@ public final class Main {
     /** Every subcommand; a technique adds its own here. */
     static List<Command> commands() {
         return List.of(new DemoCommand(),
+                new PruneCommand(),
                 new QuantizeCommand());
     }
 

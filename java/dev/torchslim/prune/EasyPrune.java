@@ -1,0 +1,152 @@
+package dev.torchslim.prune;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The seed's pruning entry point:
+ *
+ * <pre>{@code
+ * EasyPrune pruner = new EasyPrune(model, 0.5).strategy(PruningStrategy.l1Global());
+ * pruner.prune();      // masks on every Conv/Linear weight; they hold through training
+ * ... fine-tune ...
+ * pruner.unprune();    // pruning made permanent, hooks and originals gone (prune.remove)
+ * }</pre>
+ *
+ * {@link #restore()} (between prune and unprune) brings back the dense weights. Calls in the
+ * wrong order throw IllegalStateException naming the missing call.
+ */
+public final class EasyPrune {
+    private enum State { READY, PRUNED, FINAL }
+
+    private final Module model;
+    private final double amount;
+    private PruningStrategy strategy = PruningStrategy.l1();
+    private Predicate<PruneTarget> filter = PruneTargets.CONV_AND_LINEAR;
+    private final Set<String> skip = new HashSet<>();
+    private State state = State.READY;
+    private List<PruneTarget> targets = List.of();
+    private final List<Tensor> originals = new ArrayList<>();
+    private MaskSet maskSet;
+
+    public EasyPrune(Module model, double amount) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is null");
+        }
+        Amounts.check(amount);
+        this.model = model;
+        this.amount = amount;
+    }
+
+    /** How masks are chosen; default L1 per layer. */
+    public EasyPrune strategy(PruningStrategy s) {
+        checkConfigurable();
+        this.strategy = java.util.Objects.requireNonNull(s, "strategy");
+        return this;
+    }
+
+    /** Which layers are pruned; default Conv1d/2d/3d and Linear. */
+    public EasyPrune layers(Predicate<PruneTarget> f) {
+        checkConfigurable();
+        this.filter = java.util.Objects.requireNonNull(f, "filter");
+        return this;
+    }
+
+    /** Module names (as in named_modules, e.g. "fc2") left dense. */
+    public EasyPrune skip(String... names) {
+        checkConfigurable();
+        skip.addAll(List.of(names));
+        return this;
+    }
+
+    /** The weights this pruner prunes (after prune(), the ones it pruned). */
+    public List<PruneTarget> targets() {
+        return state == State.READY ? PruneTargets.find(model, filter, skip) : targets;
+    }
+
+    public EasyPrune prune() {
+        if (state == State.PRUNED) {
+            throw new IllegalStateException("prune() was already called: call unprune() or restore() first");
+        }
+        if (state == State.FINAL) {
+            throw new IllegalStateException("this EasyPrune is finished (unprune() was called); create a new one");
+        }
+        targets = Owned.keepTargets(PruneTargets.find(model, filter, skip));
+        if (targets.isEmpty()) {
+            throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight");
+        }
+        List<Tensor> masks = strategy.masks(targets, amount);
+        for (PruneTarget t : targets) {
+            originals.add(Owned.keep(t.weight().detach().clone()));
+        }
+        maskSet = new MaskSet(targets, masks);
+        state = State.PRUNED;
+        return this;
+    }
+
+    /** Multiplies the weights by their masks again (after step() of an optimizer with older state). */
+    public void reapply() {
+        requirePruned("reapply()");
+        maskSet.reapply();
+    }
+
+    /** Makes pruning permanent: zeros stay, masks, hooks and dense copies are freed. */
+    public void unprune() {
+        requirePruned("unprune()");
+        maskSet.reapply();
+        maskSet.release();
+        maskSet = null;
+        freeOriginals();
+        state = State.FINAL;
+    }
+
+    /** Brings back the dense weights as they were before prune(); prune() may be called again. */
+    public void restore() {
+        requirePruned("restore()");
+        maskSet.release();
+        maskSet = null;
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            for (int i = 0; i < targets.size(); i++) {
+                targets.get(i).weight().detach().copy_(originals.get(i));
+            }
+        }
+        freeOriginals();
+        state = State.READY;
+    }
+
+    public boolean isPruned() {
+        return state == State.PRUNED;
+    }
+
+    /** Per-layer and total sparsity of the pruned weights. */
+    public SparsityReport report() {
+        return SparsityReport.of(targets());
+    }
+
+    private void freeOriginals() {
+        for (Tensor t : originals) {
+            t.close();
+        }
+        originals.clear();
+    }
+
+    private void requirePruned(String call) {
+        if (state == State.READY) {
+            throw new IllegalStateException(call + " needs prune() first");
+        }
+        if (state == State.FINAL) {
+            throw new IllegalStateException(call + " is not possible after unprune(): pruning is already permanent");
+        }
+    }
+
+    private void checkConfigurable() {
+        if (state != State.READY) {
+            throw new IllegalStateException("configure before prune(); call restore() to change the setup");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.torchslim.prune;
+
+import java.util.List;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Gradual magnitude pruning with the Zhu–Gupta cubic schedule
+ * s_t = s_f + (s_i − s_f)(1 − (t − t0)/(nΔt))³ for t0 ≤ t ≤ t0 + nΔt, applied every Δt steps.
+ * Call {@link #step()} once per training step (after the optimizer's step); the final sparsity
+ * s_f is reached exactly at t0 + nΔt. Masks are recomputed from the current weights each time
+ * (pruned weights are zero, so they stay pruned) and held by gradient hooks in between.
+ */
+public final class GradualPruner {
+    private final List<PruneTarget> targets;
+    private final PruningStrategy strategy;
+    private final double initial;
+    private final double target;
+    private final long start;
+    private final long frequency;
+    private final long updates;
+    private long t;
+    private MaskSet masks;
+    private double current;
+
+    /**
+     * @param start     t0, the step of the first pruning update
+     * @param frequency Δt, steps between updates
+     * @param updates   n, the number of intervals; the end is t0 + nΔt
+     */
+    public GradualPruner(Module model, PruningStrategy strategy, double initial, double target, long start,
+            long frequency, long updates) {
+        Amounts.check(initial);
+        Amounts.check(target);
+        if (start < 0 || frequency < 1 || updates < 1) {
+            throw new IllegalArgumentException("need start >= 0, frequency >= 1, updates >= 1; got start=" + start
+                    + ", frequency=" + frequency + ", updates=" + updates);
+        }
+        this.targets = Owned.keepTargets(PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, java.util.Set.of()));
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("model has no Conv or Linear weight to prune");
+        }
+        this.strategy = strategy;
+        this.initial = initial;
+        this.target = target;
+        this.start = start;
+        this.frequency = frequency;
+        this.updates = updates;
+    }
+
+    /** The scheduled sparsity at step t (0 before t0, s_f after the end). */
+    public static double sparsityAt(long t, double initial, double target, long start, long frequency,
+            long updates) {
+        if (t < start) {
+            return 0.0;
+        }
+        long end = start + frequency * updates;
+        if (t >= end) {
+            return target;
+        }
+        double progress = (double) (t - start) / (double) (frequency * updates);
+        double r = 1.0 - progress;
+        return target + (initial - target) * r * r * r;
+    }
+
+    /** Advances one training step; prunes when the schedule says so. Returns the current sparsity. */
+    public double step() {
+        long end = start + frequency * updates;
+        if (t >= start && t <= end && (t - start) % frequency == 0) {
+            double s = sparsityAt(t, initial, target, start, frequency, updates);
+            List<Tensor> next = strategy.masks(targets, s);
+            if (masks != null) {
+                masks.release();
+            }
+            masks = new MaskSet(targets, next);
+            current = s;
+        } else if (masks != null) {
+            masks.reapply();
+        }
+        t++;
+        return current;
+    }
+
+    public long stepCount() {
+        return t;
+    }
+
+    public boolean isDone() {
+        return t > start + frequency * updates;
+    }
+
+    /** Removes the hooks; the weights keep their zeros. */
+    public void finish() {
+        if (masks != null) {
+            masks.reapply();
+            masks.release();
+            masks = null;
+        }
+    }
+
+    public SparsityReport report() {
+        return SparsityReport.of(targets);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.torchslim.prune;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * One prunable weight: the qualified name of its module ("features.0"), the module, and its
+ * weight parameter (shares storage with the model).
+ */
+public record PruneTarget(String name, Module module, Tensor weight) {
+    /** LibTorch's type name of the module, e.g. "torch::nn::Conv2dImpl". */
+    public String type() {
+        return module.name().getString();
+    }
+
+    public boolean isConv() {
+        return type().matches("torch::nn::Conv[123]dImpl");
+    }
+
+    public boolean isLinear() {
+        return type().equals("torch::nn::LinearImpl");
+    }
+}

@@ -1,0 +1,53 @@
+package dev.torchslim.prune;
+
+import dev.torchslim.jni.PruneApi;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Prunes a TorchScript file written by Python's torch.jit.save: only the weights of Conv and
+ * Linear submodules change; the output loads in Python. Written to a temp file, then moved.
+ */
+public final class TorchScriptPruner {
+    public static final Set<String> METHODS = Set.of("l1", "l1-global", "random", "ln", "nm");
+
+    /** Options of one run; n is the Ln norm order, dim its dimension, nm the N:M pattern. */
+    public record Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed) {
+        public Options {
+            if (!METHODS.contains(method)) {
+                throw new IllegalArgumentException("method must be one of l1, l1-global, random, ln, nm; got '"
+                        + method + "'");
+            }
+            Amounts.check(amount);
+            if (!(n > 0)) {
+                throw new IllegalArgumentException("--n must be > 0 (1, 2 or inf), got " + n);
+            }
+            if (dim < 0) {
+                throw new IllegalArgumentException("--dim must be >= 0, got " + dim);
+            }
+            if (nmM < 1 || nmN < 0 || nmN > nmM) {
+                throw new IllegalArgumentException("--nm needs 0 <= N <= M, M >= 1; got " + nmN + ":" + nmM);
+            }
+        }
+
+        public static Options of(String method, double amount) {
+            return new Options(method, amount, 2.0, 0, 2, 4, 0);
+        }
+    }
+
+    private TorchScriptPruner() {}
+
+    /** Prunes in into out; returns the per-layer sparsity table. */
+    public static String prune(Path in, Path out, Options o) {
+        if (!Files.isRegularFile(in)) {
+            throw new IllegalArgumentException("no TorchScript file at " + in);
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException("output directory does not exist: " + parent);
+        }
+        return PruneApi.prune_torchscript(in.toString(), out.toString(), o.method(), o.amount(), o.n(), o.dim(),
+                o.nmN(), o.nmM(), o.seed());
+    }
+}
