@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.global.torch;
  * The foundation's benchmark (not a test): the cost of a trivial JNI call into libtorchslim, and
  * SimpleModel training epochs on Fashion-MNIST in Java and in Python torch 2.13, in one run.
  *
- * <pre>tests/bench/run.sh foundation [epochs] [threads]</pre>
+ * <pre>tests/bench/run.sh foundation [epochs] [threads] [python] [seed]</pre>
  */
 public final class FoundationBenchmark {
     private FoundationBenchmark() {}
@@ -30,6 +30,7 @@ public final class FoundationBenchmark {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         String python = args.length > 2 ? args[2] : "target/pyenv/bin/python";
+        long seed = args.length > 3 ? Long.parseLong(args[3]) : 42;
         NativeLibrary.ensureLoaded();
         TorchSlim.setNumThreads(threads);
         PrintStream out = System.out;
@@ -56,8 +57,9 @@ public final class FoundationBenchmark {
         double javaAcc;
         try (Dataset train = FashionMnist.train(FashionMnist.defaultDir());
              Dataset test = FashionMnist.test(FashionMnist.defaultDir())) {
-            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress((PrintStream) null));
-            torch.manual_seed(42);
+            Trainer trainer = new Trainer(train, test,
+                    Trainer.Config.defaults().withSeed(seed).withProgress((PrintStream) null));
+            torch.manual_seed(seed);
             SequentialImpl model = SimpleModel.create();
             List<Trainer.EpochResult> results = trainer.train(model, epochs);
             for (int e = 0; e < epochs; e++) {
@@ -66,7 +68,7 @@ public final class FoundationBenchmark {
             javaAcc = trainer.evaluate(model);
         }
         List<String> cmd = new ArrayList<>(List.of(python, "tests/oracle/simple_model_train.py",
-                "--epochs", String.valueOf(epochs), "--threads", String.valueOf(threads)));
+                "--epochs", String.valueOf(epochs), "--threads", String.valueOf(threads), "--seed", String.valueOf(seed)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         double[] py = new double[epochs];
         double pyAcc = Double.NaN;
