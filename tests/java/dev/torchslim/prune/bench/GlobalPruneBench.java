@@ -7,7 +7,6 @@ import dev.torchslim.jni.PruneApi;
 import dev.torchslim.prune.ChannelPruner;
 import java.util.Arrays;
 import java.util.Locale;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.*;
 import org.bytedeco.pytorch.global.torch;
 
@@ -133,21 +132,7 @@ public final class GlobalPruneBench {
 
     static SequentialImpl demoCnn() {
         torch.manual_seed(1);
-        SequentialImpl m = new SequentialImpl();
-        m.push_back("conv1", new Conv2dImpl(new Conv2dOptions(1, 10, new LongPointer(5L, 5L))));
-        m.push_back("pool1", new MaxPool2dImpl(new MaxPool2dOptions(new LongPointer(2L, 2L))));
-        m.push_back("relu1", new ReLUImpl());
-        m.push_back("conv2", new Conv2dImpl(new Conv2dOptions(10, 20, new LongPointer(5L, 5L))));
-        m.push_back("drop1", new Dropout2dImpl(0.5));
-        m.push_back("pool2", new MaxPool2dImpl(new MaxPool2dOptions(new LongPointer(2L, 2L))));
-        m.push_back("relu2", new ReLUImpl());
-        m.push_back("flatten", new FlattenImpl());
-        m.push_back("fc1", new LinearImpl(320, 50));
-        m.push_back("relu3", new ReLUImpl());
-        m.push_back("drop2", new DropoutImpl(0.5));
-        m.push_back("fc2", new LinearImpl(50, 10));
-        m.push_back("logsoftmax", new LogSoftmaxImpl(1));
-        return m;
+        return dev.torchslim.model.SimpleModel.create();
     }
 
     static double median(double[] a) {
