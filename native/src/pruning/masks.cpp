@@ -51,8 +51,8 @@ std::vector<at::Tensor> global_importance_masks(const std::vector<at::Tensor>& i
 
 at::Tensor l1_unstructured_mask(const at::Tensor& weight, double amount) {
   TS_API_BEGIN
-  // The selection works on |x| itself: no abs() copy.
-  return pruning::smallest_masks({weight}, prune_count(weight.numel(), amount))[0];
+  // The selection works on |x| itself: the weight is its own L1 importance, no abs() copy.
+  return importance_mask(weight, amount);
   TS_API_END
 }
 

@@ -1,5 +1,4 @@
 // Pruning of TorchScript files saved by Python: only the weights of Conv*/Linear submodules change.
-#include <cstdio>
 #include <iomanip>
 #include <regex>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include <torch/csrc/jit/serialization/import.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "torchslim/prune.h"
 
 namespace torchslim {
@@ -75,15 +75,7 @@ std::string prune_torchscript(const std::string& in, const std::string& out,
     for (size_t i = 0; i < weights.size(); ++i)
       if (masks[i].defined()) weights[i].mul_(masks[i]);
   }
-  // Never half a file: write beside the target, then rename (atomic on one file system).
-  std::string tmp = out + ".tmp";
-  try {
-    module.save(tmp);
-    TORCH_CHECK(std::rename(tmp.c_str(), out.c_str()) == 0, "cannot move ", tmp, " to ", out);
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
+  save_module_atomically(module, out);
 
   std::ostringstream table;
   table << std::left << std::setw(24) << "layer" << std::setw(20) << "shape" << std::right

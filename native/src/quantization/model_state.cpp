@@ -1,9 +1,7 @@
 #include "quantization/model_state.h"
 
-#include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <random>
 
 #include <ATen/ops/_make_per_channel_quantized_tensor.h>
 #include <ATen/ops/_make_per_tensor_quantized_tensor.h>
@@ -189,26 +187,6 @@ ModelState ModelState::from_ivalue(const c10::IValue& value) {
     m.steps.push_back(std::move(s));
   }
   return m;
-}
-
-void write_atomically(const std::string& path, const std::vector<char>& bytes) {
-  std::random_device rd;
-  std::string tmp = path + ".tmp" + std::to_string(rd());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    TORCH_CHECK(out.good(), "cannot write ", tmp);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out.good()) {
-      out.close();
-      std::remove(tmp.c_str());
-      TORCH_CHECK(false, "writing ", tmp, " failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    TORCH_CHECK(false, "cannot move ", tmp, " to ", path);
-  }
 }
 
 std::vector<char> read_file(const std::string& path) {

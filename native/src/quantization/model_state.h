@@ -2,6 +2,8 @@
 // float layer on copied weights, with quantize/dequantize where the two meet.
 #pragma once
 
+#include "core/files.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,8 +50,6 @@ class ModelState {
 
 const char* op_name(Op op);
 
-/// Writes bytes to path through a temporary file in the same directory and a rename.
-void write_atomically(const std::string& path, const std::vector<char>& bytes);
 std::vector<char> read_file(const std::string& path);
 
 }  // namespace torchslim::quantization

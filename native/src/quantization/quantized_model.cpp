@@ -53,7 +53,7 @@ at::Tensor QuantizedModel::forward(const at::Tensor& input) {
 void QuantizedModel::save(const std::string& path) const {
   TS_API_BEGIN
   TORCH_CHECK(!state_->steps.empty(), "cannot save an empty quantized model");
-  quantization::write_atomically(path, torch::jit::pickle_save(state_->to_ivalue()));
+  write_atomically(path, torch::jit::pickle_save(state_->to_ivalue()));
   TS_API_END
 }
 

@@ -18,6 +18,7 @@
 #include <torch/nn/modules/pooling.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "quantization/model_state.h"
 #include "torchslim/quantize.h"
 
@@ -140,13 +141,6 @@ struct QuantizedOpsResolver : torch::jit::Resolver {
   }
 };
 
-void save_module_atomically(torch::jit::Module& m, const std::string& path) {
-  std::ostringstream out;
-  m.save(out);
-  const std::string s = out.str();
-  write_atomically(path, std::vector<char>(s.begin(), s.end()));
-}
-
 }  // namespace
 
 torch::jit::Module load_torchscript(const std::string& path) {
@@ -237,7 +231,7 @@ void QuantizedModel::save_torchscript(const std::string& path) const {
   TS_API_BEGIN
   TORCH_CHECK(!state_->steps.empty(), "cannot save an empty quantized model");
   torch::jit::Module m = quantization::to_torchscript(*state_);
-  quantization::save_module_atomically(m, path);
+  save_module_atomically(m, path);
   TS_API_END
 }
 
@@ -261,7 +255,7 @@ void torchscript_precision(const std::string& in, const std::string& out, const 
   TORCH_CHECK(dtype == "fp16" || dtype == "bf16", "TorchScript precision must be fp16 or bf16, got '", dtype, "'");
   torch::jit::Module m = quantization::load_torchscript(in);
   m.to(dtype == "fp16" ? at::kHalf : at::kBFloat16);
-  quantization::save_module_atomically(m, out);
+  save_module_atomically(m, out);
   TS_API_END
 }
 
