@@ -1,5 +1,6 @@
 package dev.torchslim.cli;
 
+import dev.torchslim.core.AtomicFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.Dataset;
@@ -11,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.InputArchive;
@@ -100,17 +100,12 @@ public final class DemoCommand implements Command {
         for (Trainer.EpochResult r : trainer.train(model, epochs)) {
             out.printf("  epoch %d: loss %.4f, %.1f s%n", r.epoch(), r.meanLoss(), r.seconds());
         }
-        Files.createDirectories(cached.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(cached.toAbsolutePath().getParent(), ".baseline", ".tmp");
-        try {
+        AtomicFiles.write(cached, tmp -> {
             try (OutputArchive archive = new OutputArchive()) {
                 model.save(archive);
                 archive.save_to(tmp.toString());
             }
-            Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
         return model;
     }
 }
