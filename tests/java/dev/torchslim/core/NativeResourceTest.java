@@ -11,7 +11,7 @@ class NativeResourceTest {
     static final class Counting extends NativeResource {
         final AtomicInteger releases = new AtomicInteger();
 
-        void use() {
+        void operate() {
             checkOpen();
         }
 
@@ -35,7 +35,7 @@ class NativeResourceTest {
         r.close();
         assertEquals(1, r.releases.get());
         assertTrue(r.isClosed());
-        IllegalStateException e = assertThrows(IllegalStateException.class, r::use);
+        IllegalStateException e = assertThrows(IllegalStateException.class, r::operate);
         assertTrue(e.getMessage().contains("already closed"));
     }
 }
