@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include <c10/util/Exception.h>
+#include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/serialization/import.h>
 
@@ -71,6 +72,13 @@ int64_t state_bytes(const torch::jit::Module& module) {
   std::unordered_set<const void*> seen;
   int64_t total = 0;
   add_bytes(module._ivalue(), seen, total, 0);
+  // A frozen module keeps its weights as constants of its graphs.
+  for (const auto& g : all_graphs(module))
+    for_each_node(*g->block(), [&](torch::jit::Node* n) {
+      if (n->kind() == c10::prim::Constant && n->hasAttribute(c10::attr::value)) {
+        if (auto v = torch::jit::toIValue(n->output())) add_bytes(*v, seen, total, 0);
+      }
+    });
   return total;
 }
 

@@ -1,5 +1,6 @@
 // Static, dynamic and QAT int8 on the graph: the passes of torch.ao.quantization.quantize_jit,
 // driven from C++ with TorchSlim's observer modules.
+#include <optional>
 #include <sstream>
 
 #include <ATen/Context.h>
@@ -84,6 +85,8 @@ void prepare_int8(ScriptModel& out, const ScriptModel& model, const std::string&
                   const std::string& engine, bool qat, const std::string& skip) {
   TS_API_BEGIN
   quantization::EngineGuard guard(engine);
+  // Folded weights must be leaves (QAT trains them): no autograd history while preparing.
+  std::optional<at::NoGradGuard> no_grad(std::in_place);
   torch::jit::Module m = model.module().deepcopy();
   check_cpu(m);
   check_skip(m, skip);
@@ -98,6 +101,7 @@ void prepare_int8(ScriptModel& out, const ScriptModel& model, const std::string&
   m = torch::jit::FoldConvBatchNorm(m);
   m = torch::jit::InsertObservers(m, "forward", qconfig_dict(act, w, skip), /*inplace=*/false,
                                   torch::jit::QuantType::STATIC);
+  no_grad.reset();
   if (qat) {
     m.train(true);
     for (auto p : m.parameters())

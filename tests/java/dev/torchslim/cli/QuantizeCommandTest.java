@@ -47,7 +47,7 @@ class QuantizeCommandTest {
             Path out = dir.resolve(name + "." + mode + ".pt");
             int rc = mode.equals("static") || mode.equals("qat")
                     ? quantize(in, out, mode, "--data", data.toString(), "--batch", "16", "--epochs", "1")
-                    : quantize(in, out, mode, "--group", "8");
+                    : quantize(in, out, mode, "--group", "32");
             assertEquals(0, rc, name + " " + mode);
             Tensor got = runInPython(out, name);
             double err = got.sub(ref).abs().max().item_double() / range;
@@ -55,8 +55,9 @@ class QuantizeCommandTest {
             double bound = mode.equals("qat") ? 0.5 : mode.equals("weight-int4") ? 0.25 : 0.1;
             assertTrue(err < bound, name + " " + mode + ": output differs from fp32 by " + err + " of the range");
             if (mode.startsWith("weight-")) {
+                // small models: code, biases and BatchNorm weigh in; real models' ratios are in docs/benchmarks.md
                 double ratio = (double) Files.size(in) / Files.size(out);
-                assertTrue(ratio > (mode.equals("weight-int8") ? 2.0 : 2.5), name + " " + mode + " only " + ratio + "x smaller");
+                assertTrue(ratio > (mode.equals("weight-int8") ? 2.2 : 2.8), name + " " + mode + " only " + ratio + "x smaller");
             }
         }
     }
