@@ -13,6 +13,20 @@
 
 namespace torchslim {
 
+class ScriptModel;
+
+/// A forward written elsewhere (Java): the tracer records the LibTorch ops it runs.
+class TraceForward {
+ public:
+  virtual ~TraceForward() = default;
+  virtual at::Tensor forward(const at::Tensor& input) = 0;
+};
+
+/// out = model frozen for inference (eval, attributes folded) with LibTorch's inference
+/// rewrites (torch.jit.optimize_for_inference): Conv/Linear through oneDNN where LibTorch has
+/// it, Conv+BN and Conv+Add folding. The model must have no training left to do.
+void optimize_for_inference(ScriptModel& out, const ScriptModel& model);
+
 class ScriptModel {
  public:
   ScriptModel();
@@ -22,6 +36,9 @@ class ScriptModel {
   /// Replaces this model by a trace of module's forward on example (Sequential or any module
   /// whose forward is C++); parameters and buffers become attributes under their own names.
   void trace_sequential(torch::nn::Module& module, const at::Tensor& example);
+  /// Replaces this model by a trace of forward.forward(example) over module's parameters and
+  /// buffers (which become attributes under their own names): any module whose forward is Java.
+  void trace_module(torch::nn::Module& module, TraceForward& forward, const at::Tensor& example);
   /// Replaces this model by a deep copy of other (parameters copied, not shared).
   void copy_from(const ScriptModel& other);
   /// Writes the model through a temporary file and a rename; Python's torch.jit.load reads it.

@@ -110,7 +110,26 @@ void ScriptModel::trace_sequential(torch::nn::Module& module, const at::Tensor& 
   auto* fn = cu->create_function(c10::QualifiedName(*root.type()->name(), "forward"), g);
   root.type()->addMethod(fn);
   if (was_training) module.train();
-  reset(root);
+  reset(root.deepcopy());  // the model owns copies of the weights
+  TS_API_END
+}
+
+void ScriptModel::trace_module(torch::nn::Module& module, TraceForward& forward, const at::Tensor& example) {
+  TS_API_BEGIN
+  TORCH_CHECK(example.defined(), "tracing needs an example input");
+  bool was_training = module.is_training();
+  module.eval();
+  at::NoGradGuard no_grad;
+  auto cu = std::make_shared<torch::jit::CompilationUnit>();
+  torch::jit::Module root = mirror(module, cu);
+  try {
+    add_traced_forward(root, [&forward](const at::Tensor& in) { return forward.forward(in); }, example);
+  } catch (...) {
+    if (was_training) module.train();
+    throw;
+  }
+  if (was_training) module.train();
+  reset(root.deepcopy());
   TS_API_END
 }
 

@@ -4,6 +4,7 @@ import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.NativeResource;
 import dev.torchslim.core.TorchSlimException;
 import dev.torchslim.jni.NativeScriptModel;
+import dev.torchslim.jni.NativeTraceForward;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.SequentialImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -80,17 +82,44 @@ public final class ScriptModel extends NativeResource {
             throw new IllegalArgumentException("module and example must not be null");
         }
         NativeScriptModel traced = newNative();
-        NativeScriptModel copy = newNative();
         try {
             traced.trace_sequential(module, example);
-            copy.copy_from(traced);
         } catch (RuntimeException e) {
-            copy.close();
-            throw e;
-        } finally {
             traced.close();
+            throw e;
         }
-        return new ScriptModel(copy);
+        return new ScriptModel(traced);
+    }
+
+    /**
+     * Traces any bytedeco module whose forward is written in Java: {@code forward} is called once
+     * on the example, and the LibTorch ops it runs become the graph; the module's parameters and
+     * buffers (recursively, under their own names) become the model's. As with torch.jit.trace,
+     * Java control flow is fixed by the example and Java-side state is not recorded.
+     */
+    public static ScriptModel trace(Module module, java.util.function.UnaryOperator<Tensor> forward, Tensor example) {
+        if (module == null || forward == null || example == null) {
+            throw new IllegalArgumentException("module, forward and example must not be null");
+        }
+        NativeScriptModel traced = newNative();
+        RuntimeException[] failure = new RuntimeException[1];
+        try (NativeTraceForward callback = new NativeTraceForward() {
+            @Override
+            public Tensor forward(Tensor input) {
+                try {
+                    return forward.apply(input);
+                } catch (RuntimeException e) {
+                    failure[0] = e;
+                    throw e;
+                }
+            }
+        }) {
+            traced.trace_module(module, callback, example);
+        } catch (RuntimeException e) {
+            traced.close();
+            throw failure[0] != null ? failure[0] : e;
+        }
+        return new ScriptModel(traced);
     }
 
     /** The native model, for techniques; valid while this model is open. */
@@ -105,6 +134,23 @@ public final class ScriptModel extends NativeResource {
             NativeScriptModel h = newNative();
             try {
                 h.copy_from(handle);
+            } catch (RuntimeException e) {
+                h.close();
+                throw e;
+            }
+            return new ScriptModel(h);
+        }
+    }
+
+    /**
+     * A frozen copy for inference with LibTorch's inference rewrites (torch.jit.optimize_for_inference):
+     * fp32 Conv/Linear run through oneDNN, Conv+BN folded. It can no longer be trained.
+     */
+    public ScriptModel optimizedForInference() {
+        try (Use use = use()) {
+            NativeScriptModel h = newNative();
+            try {
+                dev.torchslim.jni.GraphApi.optimize_for_inference(h, handle);
             } catch (RuntimeException e) {
                 h.close();
                 throw e;

@@ -34,6 +34,9 @@ public class NativeScriptModel extends Pointer {
 
     public native void trace_sequential(@ByRef Module module, @Const @ByRef Tensor example) throws TorchSlimException;
 
+    public native void trace_module(@ByRef Module module, @ByRef NativeTraceForward forward,
+            @Const @ByRef Tensor example) throws TorchSlimException;
+
     public native void copy_from(@Const @ByRef NativeScriptModel other) throws TorchSlimException;
 
     public native void save(@StdString String path) throws TorchSlimException;

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -38,6 +39,14 @@ public final class GraphTrainer {
 
     /** Trains the model in place; returns the mean loss of each epoch. The model is left in eval mode. */
     public static List<Double> fit(ScriptModel model, TensorData data, Loss loss, Config config) {
+        return fit(model, data, loss, config, false);
+    }
+
+    /**
+     * As {@link #fit(ScriptModel, TensorData, Loss, Config)}; with {@code keepZeros}, weights that are
+     * exactly zero before training (pruned) are zero after every step (pruning masks kept).
+     */
+    public static List<Double> fit(ScriptModel model, TensorData data, Loss loss, Config config, boolean keepZeros) {
         if (!data.hasTargets()) {
             throw new IllegalArgumentException(data.file() + " has no targets ('y'): training needs torch.save({'x': X, 'y': Y}, path)");
         }
@@ -49,6 +58,15 @@ public final class GraphTrainer {
         }
         if (params.isEmpty()) {
             throw new IllegalArgumentException("the model has no parameters that take gradients");
+        }
+        List<Tensor[]> masks = new ArrayList<>();
+        if (keepZeros) {
+            for (Tensor p : params) {
+                Tensor keep = p.ne(new Scalar(0.0));
+                if (keep.logical_not().any().item_bool()) {
+                    masks.add(new Tensor[] {p, keep.to(p.scalar_type())});
+                }
+            }
         }
         List<Double> means = new ArrayList<>();
         long n = data.size();
@@ -79,6 +97,9 @@ public final class GraphTrainer {
                                     data.y().index_select(0, idx));
                             l.backward();
                             adam.step();
+                            for (Tensor[] pm : masks) {
+                                pm[0].data().mul_(pm[1]);
+                            }
                             sum += l.item_double();
                             batches++;
                         }

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.SequentialImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -74,6 +76,36 @@ class ScriptModelTest {
                 model.named_parameters().get("fc2.weight").data().zero_();
                 assertTrue(traced.forward(x).sub(want).abs().max().item_double() < 1e-6);
             }
+        }
+    }
+
+    @Test
+    @Tag("oracle")
+    void aModuleWithAJavaForwardIsTracedIntoAModelPythonRuns() throws Exception {
+        try (TensorScope scope = new TensorScope()) {
+            torch.manual_seed(6);
+            Module net = new Module();
+            LinearImpl fc1 = net.register_module("fc1", new LinearImpl(8, 8));
+            LinearImpl fc2 = net.register_module("fc2", new LinearImpl(8, 3));
+            java.util.function.UnaryOperator<Tensor> forward = x -> fc2.forward(x.add(fc1.forward(x).relu()));
+            Tensor x = torch.randn(5, 8);
+            Tensor want = forward.apply(x);
+            try (ScriptModel traced = ScriptModel.trace(net, forward, x)) {
+                assertTrue(traced.forward(x).sub(want).abs().max().item_double() < 1e-6);
+                assertEquals(2, traced.parameterInfo().stream().filter(p -> p.name().endsWith("weight")).count());
+                assertTrue(traced.parameterInfo().get(0).name().startsWith("fc1."), traced.parameterInfo().toString());
+                Path file = tmp.resolve("java-forward.pt");
+                traced.save(file);
+                Path xs = tmp.resolve("x.npy");
+                Npy.write(xs, x);
+                Path out = tmp.resolve("out.npy");
+                PythonOracle.run("graph_models.py", "run", file.toString(), xs.toString(), out.toString());
+                assertTrue(Npy.read(out).sub(want).abs().max().item_double() < 1e-5);
+            }
+            // an exception in the Java forward arrives as itself, not as a crash
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ScriptModel.trace(net, t -> { throw new IllegalStateException("boom"); }, x));
+            assertEquals("boom", e.getMessage());
         }
     }
 

@@ -1,0 +1,58 @@
+package dev.torchslim.cli;
+
+import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.train.GraphTrainer;
+import dev.torchslim.train.Loss;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Set;
+
+/** ./torchslim finetune: trains any TorchScript model on the user's data; pruned weights stay zero. */
+public final class FinetuneCommand implements Command {
+    @Override
+    public String name() {
+        return "finetune";
+    }
+
+    @Override
+    public String usage() {
+        return String.join("\n",
+                "finetune --in MODEL.pt --out TUNED.pt --data TRAIN.pt [--loss ce|nll|mse] [--epochs 1] [--batch 64]",
+                "         [--lr 1e-3] [--seed 0] [--no-keep-zeros]",
+                "  TRAIN.pt: torch.save({'x': X, 'y': Y}, 'train.pt') in Python. Adam, shuffled with --seed.",
+                "  Weights that are exactly zero (pruned) stay zero unless --no-keep-zeros.",
+                "  TUNED.pt: TorchScript that Python's torch.jit.load runs.");
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        Args args = Args.parse(argv, Set.of("in", "out", "data", "loss", "epochs", "batch", "lr", "seed"),
+                Set.of("no-keep-zeros"));
+        Path in = Paths.get(args.require("in"));
+        Path out = Paths.get(args.require("out"));
+        Path dataFile = Paths.get(args.require("data"));
+        if (!Files.isRegularFile(in)) {
+            throw new UsageException("--in " + in + " is not a file");
+        }
+        Loss loss = Loss.parse(args.get("loss", "ce"));
+        GraphTrainer.Config config = new GraphTrainer.Config(args.intValue("batch", 64, 1, 1_000_000),
+                args.doubleValue("lr", 1e-3, 1e-12, 10), args.intValue("epochs", 1, 1, 10_000),
+                args.intValue("seed", 0, 0, Integer.MAX_VALUE));
+        PrintStream o = System.out;
+        NativeLibrary.ensureLoaded();
+        TensorData data = TensorData.load(dataFile);
+        try (ScriptModel model = ScriptModel.load(in)) {
+            long zerosBefore = model.parameterCount() - model.nonzeroParameterCount();
+            List<Double> losses = GraphTrainer.fit(model, data, loss, config, !args.flag("no-keep-zeros"));
+            model.save(out);
+            o.printf("finetune: %s -> %s, %d epochs, mean loss per epoch %s%n", in, out, config.epochs(), losses);
+            o.printf("  zero weights before %d, after %d%n", zerosBefore, model.parameterCount() - model.nonzeroParameterCount());
+        }
+        return 0;
+    }
+}

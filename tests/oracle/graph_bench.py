@@ -1,0 +1,70 @@
+"""Python peer of dev.torchslim.bench.GraphQuantBenchmark (same files, same variants).
+
+  graph_bench.py mlp DIR            DIR/mlp.pt (2 x Linear 4096x4096, scripted), DIR/mlp.x.npy
+  graph_bench.py time DIR THREADS   one line per "model|batch|variant<TAB>median ms" """
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+warnings.filterwarnings("ignore")
+torch.backends.quantized.engine = "x86"
+
+
+def mlp(directory):
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 4096)).eval()
+    torch.jit.script(m).save(f"{directory}/mlp.pt")
+    np.save(f"{directory}/mlp.x.npy", torch.randn(32, 4096).numpy())
+
+
+def median_ms(m, x):
+    with torch.no_grad():
+        for _ in range(5):
+            m(x)
+        times = []
+        deadline = time.perf_counter() + 2.0
+        while len(times) < 10 or (time.perf_counter() < deadline and len(times) < 200):
+            t = time.perf_counter()
+            m(x)
+            times.append((time.perf_counter() - t) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def timing(directory, threads):
+    from torch.ao.quantization import (QConfig, MinMaxObserver, default_dynamic_qconfig,
+                                       default_per_channel_weight_observer, quantize_dynamic_jit, quantize_jit)
+    torch.set_num_threads(threads)
+    for name in ["resnet18.trace", "bert", "mlp"]:
+        for batch in (1, 32):
+            fp32 = torch.jit.load(f"{directory}/{name}.pt").eval()
+            x = torch.from_numpy(np.load(f"{directory}/{name}.x.npy"))[:batch]
+            opt = torch.jit.optimize_for_inference(torch.jit.load(f"{directory}/{name}.pt").eval())
+            if name.startswith("resnet"):
+                calib = torch.load(f"{directory}/{name}.data.pt")["x"][:64]
+                qconfig = QConfig(activation=MinMaxObserver.with_args(reduce_range=True),
+                                  weight=default_per_channel_weight_observer)
+
+                def calibrate(model, data):
+                    with torch.no_grad():
+                        for i in range(0, data.shape[0], 16):
+                            model(data[i:i + 16])
+
+                int8 = quantize_jit(torch.jit.load(f"{directory}/{name}.pt").eval(), {"": qconfig}, calibrate, [calib])
+            else:
+                int8 = quantize_dynamic_jit(torch.jit.load(f"{directory}/{name}.pt").eval(), {"": default_dynamic_qconfig})
+            for variant, m in (("fp32", fp32), ("fp32 optimized", opt), ("int8", int8)):
+                print(f"{name}|{batch}|{variant}\t{median_ms(m, x):.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "mlp":
+        mlp(sys.argv[2])
+    elif sys.argv[1] == "time":
+        timing(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,124 @@
+"""Real-model files for the acceptance runs of tests/bench/real-models.sh (random weights; nothing downloaded).
+
+  real_models.py make DIR          DIR/NAME.pt, DIR/NAME.x.npy (inputs), DIR/NAME.data.pt ({'x', 'y'}) for every NAME
+  real_models.py check REF OUT X   runs the fp32 file REF and a TorchSlim output OUT on X in Python; prints one JSON line:
+                                   loads, runs, quantized op count, argmax agreement, max error / output range
+Names: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (each .script and .trace), bert (traced from
+transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted)."""
+import json
+import sys
+import types
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+warnings.filterwarnings("ignore")
+sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+torch.backends.quantized.engine = "x86"
+
+
+class LstmClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(64, 128, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(128, 4, 256, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc(self.encoder(x).mean(1))
+
+
+class Bert(nn.Module):
+    def __init__(self):
+        super().__init__()
+        from transformers import BertConfig, BertModel
+        config = BertConfig(vocab_size=1000, hidden_size=128, num_hidden_layers=2, num_attention_heads=4,
+                            intermediate_size=256, max_position_embeddings=64, torchscript=True)
+        self.bert = BertModel(config)
+        self.fc = nn.Linear(128, 2)
+
+    def forward(self, input_ids):
+        return self.fc(self.bert(input_ids)[1])
+
+
+def models():
+    import torchvision.models as tv
+    image = (3, 96, 96)
+    for name, ctor in [("resnet18", tv.resnet18), ("mobilenet_v2", tv.mobilenet_v2),
+                       ("efficientnet_b0", tv.efficientnet_b0), ("shufflenet_v2", tv.shufflenet_v2_x0_5)]:
+        for how in ("script", "trace"):
+            yield f"{name}.{how}", lambda c=ctor: c(weights=None), image, how, "float"
+    yield "bert", Bert, (16,), "trace", "ids"
+    yield "lstm", LstmClassifier, (20, 64), "script", "float"
+    yield "transformer", Encoder, (16, 128), "script", "float"
+
+
+def make(directory):
+    for name, ctor, shape, how, kind in models():
+        torch.manual_seed(1)
+        m = ctor().eval()
+        g = torch.Generator().manual_seed(2)
+        if kind == "ids":
+            x = torch.randint(0, 1000, (32, *shape), generator=g)
+            calib = torch.randint(0, 1000, (64, *shape), generator=g)
+        else:
+            x = torch.randn(32, *shape, generator=g)
+            calib = torch.randn(64, *shape, generator=g)
+        with torch.no_grad():
+            ts = torch.jit.script(m) if how == "script" else torch.jit.trace(m, x[:2], check_trace=False)
+            y = ts(calib).argmax(1)
+        ts.save(f"{directory}/{name}.pt")
+        np.save(f"{directory}/{name}.x.npy", x.numpy())
+        torch.save({"x": calib, "y": y}, f"{directory}/{name}.data.pt")
+        print(name, sum(p.numel() for p in m.parameters()), flush=True)
+
+
+def check(ref_file, out_file, x_file):
+    x = torch.from_numpy(np.load(x_file))
+    result = {"file": out_file, "loads": False, "runs": False}
+    ref = torch.jit.load(ref_file).eval()
+    with torch.no_grad():
+        want = ref(x)
+    try:
+        m = torch.jit.load(out_file)
+        result["loads"] = True
+        with torch.no_grad():
+            got = m(x)
+        if isinstance(got, (tuple, list)):
+            got = got[0]
+        got = got.float()
+        result["runs"] = True
+        g = m.graph.copy()
+        torch._C._jit_pass_inline(g)
+        kinds = [n.kind() for n in g.nodes()]
+        for n in g.nodes():
+            for b in n.blocks():
+                kinds += [k.kind() for k in b.nodes()]
+        result["quantized_ops"] = sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
+        result["argmax_agreement"] = float((got.argmax(1) == want.argmax(1)).float().mean())
+        result["max_error_of_range"] = float((got - want).abs().max() / (want.max() - want.min()))
+    except Exception as e:  # reported, not raised: the runner tabulates failures
+        result["error"] = str(e).splitlines()[0][:200]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make":
+        make(sys.argv[2])
+    elif sys.argv[1] == "check":
+        check(*sys.argv[2:5])
+    else:
+        sys.exit(__doc__)
