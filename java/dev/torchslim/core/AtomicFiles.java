@@ -30,13 +30,15 @@ public final class AtomicFiles {
      * Lets writer fill a temporary file in target's directory (created if missing), then moves it
      * over target atomically, keeping an existing target's permissions. On failure the temporary
      * file is removed and target is untouched. A target that is a directory, a device or a
-     * symbolic link is refused ({@link OutputFileException}).
+     * symbolic link is refused ({@link OutputFileException}). Temporary files that killed runs left
+     * in that directory are removed first.
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
         OutputFiles.requireReplaceable(abs);
         Path dir = OutputFiles.directoryOf(abs);
         Files.createDirectories(dir);
+        OutputFiles.removeStaleTemporaries(dir);
         Set<PosixFilePermission> mode = existingMode(abs);
         Path tmp = createTemporary(dir, target);
         try {
