@@ -33,21 +33,21 @@ public final class CudaStream extends NativeResource {
     }
 
     public Device device() {
-        try (Use use = acquire()) {
+        try (Use use = use()) {
             return Device.cuda(stream.device());
         }
     }
 
     /** The raw cudaStream_t as a number, for logs and interop. */
     public long handle() {
-        try (Use use = acquire()) {
+        try (Use use = use()) {
             return stream.handle();
         }
     }
 
     /** Blocks until all work queued on this stream is done. */
     public void synchronize() {
-        try (Use use = acquire()) {
+        try (Use use = use()) {
             stream.synchronize();
         }
     }
@@ -55,7 +55,7 @@ public final class CudaStream extends NativeResource {
     /** Makes this LibTorch's current stream on its device until the returned guard closes. */
     public Current makeCurrent() {
         // The operation guard first, then the monitor: close() takes them in the same order.
-        try (Use use = acquire()) {
+        try (Use use = use()) {
             synchronized (this) {
                 if (current) {
                     throw new IllegalStateException("this CudaStream is already current; close its Current first");
@@ -76,10 +76,6 @@ public final class CudaStream extends NativeResource {
         return stream;
     }
 
-    /** Keeps this stream open until the returned guard is closed: {@code try (var u = s.use()) {...}}. */
-    public Use use() {
-        return acquire();
-    }
 
     @Override
     protected synchronized void release() {

@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A native handle that closes exactly once (RocksJava's AbstractNativeReference, DJL's
- * NativeResource). Operations run inside {@code try (Use use = acquire()) {...}}: any number at
+ * NativeResource). Operations run inside {@code try (Use use = use()) {...}}: any number at
  * once, and {@link #close} waits until those in flight are done, so a close racing a native call
  * never frees memory under it. Use after close throws {@link IllegalStateException}; a second
  * close does nothing.
@@ -23,7 +23,7 @@ public abstract class NativeResource implements AutoCloseable {
     private static final Map<Long, OpenResource> OPEN = new ConcurrentHashMap<>();
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final Use use = new Use();
+    private final Use guard = new Use();
     private final long id = IDS.incrementAndGet();
     private volatile boolean closed;
 
@@ -81,19 +81,19 @@ public abstract class NativeResource implements AutoCloseable {
     }
 
     /**
-     * Starts an operation: the native side stays alive until the returned guard is closed.
-     * Throws {@link IllegalStateException} if this resource is closed.
+     * Enters an operation: the native side stays alive until the returned guard is closed
+     * ({@code try (Use use = use()) {...}}). Throws {@link IllegalStateException} if closed.
      */
-    protected final Use acquire() {
+    public final Use use() {
         lock.readLock().lock();
         if (closed) {
             lock.readLock().unlock();
             throw closedError();
         }
-        return use;
+        return guard;
     }
 
-    /** Throws if closed; for cheap accessors that do not reach native memory (use acquire otherwise). */
+    /** Throws if closed; for accessors that do not reach native memory (use {@link #use()} otherwise). */
     protected final void checkOpen() {
         if (closed) {
             throw closedError();

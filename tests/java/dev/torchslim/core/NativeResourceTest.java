@@ -18,14 +18,14 @@ class NativeResourceTest {
     static final class Counting extends NativeResource {
         final AtomicInteger releases = new AtomicInteger();
 
-        void use() {
-            try (Use u = acquire()) {
+        void operate() {
+            try (Use u = use()) {
                 // nothing: only the guard
             }
         }
 
         void runInside(Runnable r) {
-            try (Use u = acquire()) {
+            try (Use u = use()) {
                 r.run();
             }
         }
@@ -47,7 +47,7 @@ class NativeResourceTest {
 
         /** Several native products over the matrix: long enough for a close to arrive in between. */
         double work(int rounds) {
-            try (Use u = acquire()) {
+            try (Use u = use()) {
                 double sum = 0;
                 for (int i = 0; i < rounds; i++) {
                     try (Tensor p = torch.matmul(matrix, matrix); Tensor s = p.sum()) {
@@ -78,7 +78,7 @@ class NativeResourceTest {
         r.close();
         assertEquals(1, r.releases.get());
         assertTrue(r.isClosed());
-        IllegalStateException e = assertThrows(IllegalStateException.class, r::use);
+        IllegalStateException e = assertThrows(IllegalStateException.class, r::operate);
         assertTrue(e.getMessage().contains("already closed"));
     }
 
