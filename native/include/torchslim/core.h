@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include <torch/nn/module.h>
 
@@ -43,5 +46,10 @@ bool set_blas_threads(int threads);
 
 /// OpenBLAS's thread count, or -1 when no OpenBLAS is loaded.
 int blas_threads();
+
+/// Reads tensors saved by Python's torch.save: a dict of tensors (names sorted), a tuple/list of
+/// tensors (names "0", "1", ...) or one tensor (name ""); names come back in names_out.
+/// Throws naming the file when it is not a torch.save file or holds anything else.
+std::vector<at::Tensor> load_tensors(const std::string& path, std::vector<std::string>& names_out);
 
 }  // namespace torchslim

@@ -1,12 +1,13 @@
 package dev.torchslim.cli;
 
 import dev.torchslim.core.TensorScope;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.model.SimpleModel;
+import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8QatConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
-import dev.torchslim.quantize.QatModel;
 import dev.torchslim.quantize.Quantize;
-import dev.torchslim.quantize.QuantizedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,16 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.SequentialImpl;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * The demo's int8 stages, on the model kept as "pruned 50%" when a pruning stage ran, else on the
- * baseline: dynamic int8 (Linear layers), static int8 (Conv2d and Linear, calibrated on
- * {@value #CALIBRATION_BATCHES} training batches) and QAT int8 (one epoch of fine-tuning with
- * fake quantization, pruned weights kept at zero).
+ * baseline, traced into a {@link ScriptModel}: dynamic int8 (Linear), static int8 (Conv2d and
+ * Linear, calibrated on {@value #CALIBRATION_BATCHES} training batches) and QAT int8 (one epoch
+ * of fine-tuning with fake quantization in the graph, pruned weights kept at zero).
  */
 public final class QuantizationStages {
     static final String SOURCE = "pruned 50%";
@@ -36,38 +38,39 @@ public final class QuantizationStages {
 
     public static DemoStage dynamicInt8() {
         return ctx -> {
-            try (QuantizedModel q = Quantize.apply(source(ctx), Int8DynamicConfig.config())) {
-                record(ctx, "dynamic int8", q);
+            try (ScriptModel source = source(ctx); ScriptModel q = Quantize.apply(source, Int8DynamicConfig.config())) {
+                record(ctx, "dynamic int8", source, q);
             }
         };
     }
 
     public static DemoStage staticInt8() {
         return ctx -> {
-            try (TensorScope scope = new TensorScope();
-                 QuantizedModel q = Quantize.apply(source(ctx), Int8StaticConfig.config(), calibration(ctx))) {
-                record(ctx, "static int8", q);
+            try (TensorScope scope = new TensorScope(); ScriptModel source = source(ctx);
+                 ScriptModel q = Quantize.apply(source, Int8StaticConfig.config(), calibration(ctx))) {
+                record(ctx, "static int8", source, q);
             }
         };
     }
 
     public static DemoStage qatInt8() {
         return ctx -> {
-            // A deep copy (a pruned model may have other shapes than the baseline): QAT trains it.
-            SequentialImpl model = source(ctx).clone().asSequential();
-            try (TensorScope scope = new TensorScope();
-                 QatModel qat = Quantize.prepareQat(model, Int8QatConfig.config())) {
-                fineTune(ctx, model, qat);
-                model.eval();
-                try (QuantizedModel q = qat.convert()) {
-                    record(ctx, "QAT int8", q);
+            try (TensorScope scope = new TensorScope(); ScriptModel source = source(ctx);
+                 ScriptModel qat = Quantize.prepareQat(source, Int8QatConfig.config())) {
+                fineTune(ctx, qat);
+                try (ScriptModel q = Quantize.convert(qat, Engine.DEFAULT)) {
+                    record(ctx, "QAT int8", source, q);
                 }
             }
         };
     }
 
-    private static SequentialImpl source(DemoContext ctx) {
-        return ctx.kept(SOURCE).orElse(ctx.baseline());
+    private static ScriptModel source(DemoContext ctx) {
+        SequentialImpl model = ctx.kept(SOURCE).orElse(ctx.baseline());
+        try (TensorScope scope = new TensorScope()) {
+            long[] shape = {1, SimpleModel.INPUT_SHAPE[0], SimpleModel.INPUT_SHAPE[1], SimpleModel.INPUT_SHAPE[2]};
+            return ScriptModel.trace(model, torch.zeros(shape));
+        }
     }
 
     private static List<Tensor> calibration(DemoContext ctx) {
@@ -79,42 +82,44 @@ public final class QuantizationStages {
     }
 
     /** One epoch, Adam, in data order; weights that were zero (pruned) stay zero. */
-    private static void fineTune(DemoContext ctx, SequentialImpl model, QatModel qat) {
+    private static void fineTune(DemoContext ctx, ScriptModel qat) {
         List<Tensor[]> masked = new ArrayList<>();
-        StringTensorDict params = model.named_parameters();
-        for (long i = 0; i < params.size(); i++) {
-            Tensor p = params.get(i).value();
+        List<Tensor> params = qat.parameters();
+        for (Tensor p : params) {
             if (p.dim() >= 2) {
-                masked.add(new Tensor[] {p, p.ne(new org.bytedeco.pytorch.Scalar(0.0)).to(p.scalar_type())});
+                masked.add(new Tensor[] {p, p.ne(new Scalar(0.0)).to(p.scalar_type())});
             }
         }
-        Adam adam = new Adam(model.parameters(), new AdamOptions(QAT_LEARNING_RATE));
-        model.train(true);
-        long n = ctx.train().size();
-        for (long from = 0; from < n; from += BATCH) {
-            try (TensorScope step = new TensorScope()) {
-                long len = Math.min(BATCH, n - from);
-                adam.zero_grad();
-                Tensor loss = torch.nll_loss(qat.forward(ctx.train().images().narrow(0, from, len)),
-                        ctx.train().labels().narrow(0, from, len));
-                loss.backward();
-                adam.step();
-                for (Tensor[] pm : masked) {
-                    pm[0].data().mul_(pm[1]);
+        try (TensorVector pv = new TensorVector(params.toArray(new Tensor[0]));
+             Adam adam = new Adam(pv, new AdamOptions(QAT_LEARNING_RATE))) {
+            qat.train(true);
+            long n = ctx.train().size();
+            for (long from = 0; from < n; from += BATCH) {
+                try (TensorScope step = new TensorScope()) {
+                    long len = Math.min(BATCH, n - from);
+                    adam.zero_grad();
+                    Tensor loss = torch.nll_loss(qat.forward(ctx.train().images().narrow(0, from, len)),
+                            ctx.train().labels().narrow(0, from, len));
+                    loss.backward();
+                    adam.step();
+                    for (Tensor[] pm : masked) {
+                        pm[0].data().mul_(pm[1]);
+                    }
                 }
             }
+        } finally {
+            qat.train(false);
         }
-        adam.close();
     }
 
-    private static void record(DemoContext ctx, String stage, QuantizedModel q) {
-        ctx.record(stage, q::forward, q.parameterCount(), q.nonzeroParameterCount(), savedBytes(q));
+    private static void record(DemoContext ctx, String stage, ScriptModel source, ScriptModel q) {
+        ctx.record(stage, q::forward, source.parameterCount(), source.nonzeroParameterCount(), savedBytes(q));
     }
 
-    private static long savedBytes(QuantizedModel q) {
+    private static long savedBytes(ScriptModel q) {
         try {
             Path dir = Files.createTempDirectory("torchslim-quant");
-            Path file = dir.resolve("model.tsq");
+            Path file = dir.resolve("model.pt");
             try {
                 q.save(file);
                 return Files.size(file);

@@ -7,6 +7,9 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.StdString;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.StringVector;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.javacpp.annotation.ByVal;
 
 /** Binding of native/include/torchslim/core.h. Use the typed API in dev.torchslim.core instead. */
 @Namespace("torchslim")
@@ -39,4 +42,7 @@ public final class CoreApi extends NativePresets {
     public static native @Cast("bool") boolean set_blas_threads(int threads) throws TorchSlimException;
 
     public static native int blas_threads();
+
+    public static native @ByVal TensorVector load_tensors(@StdString String path, @ByRef StringVector names)
+            throws TorchSlimException;
 }

@@ -1,31 +1,26 @@
 package dev.torchslim.quantize;
 
 /**
- * Quantization-aware training: weights and activations fake-quantized (straight-through
- * gradients) while training, then converted to the int8 model of {@link Int8StaticConfig}.
- * BatchNorm2d is folded with its running statistics (frozen) during QAT.
+ * Quantization-aware training: fake-quantize modules in the graph (moving-average activation
+ * ranges, weights from their current values), trained with the user's data and loss, then
+ * converted as static int8.
  */
-public record Int8QatConfig(Observer observer, boolean perChannel, Engine engine) implements QuantizeConfig {
+public record Int8QatConfig(boolean perChannel, Engine engine) implements QuantizeConfig {
     public Int8QatConfig {
-        if (observer == null || engine == null) {
-            throw new IllegalArgumentException("observer and engine must not be null");
+        if (engine == null) {
+            throw new IllegalArgumentException("engine must not be null");
         }
     }
 
-    /** Moving-average (0.01) activations, per-channel weights, default engine. */
     public static Int8QatConfig config() {
-        return new Int8QatConfig(Observer.movingAverage(0.01), true, Engine.DEFAULT);
-    }
-
-    public Int8QatConfig withObserver(Observer observer) {
-        return new Int8QatConfig(observer, perChannel, engine);
+        return new Int8QatConfig(true, Engine.DEFAULT);
     }
 
     public Int8QatConfig withPerChannel(boolean perChannel) {
-        return new Int8QatConfig(observer, perChannel, engine);
+        return new Int8QatConfig(perChannel, engine);
     }
 
     public Int8QatConfig withEngine(Engine engine) {
-        return new Int8QatConfig(observer, perChannel, engine);
+        return new Int8QatConfig(perChannel, engine);
     }
 }

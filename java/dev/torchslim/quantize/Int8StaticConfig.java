@@ -1,9 +1,9 @@
 package dev.torchslim.quantize;
 
 /**
- * Static post-training int8 for Conv2d and Linear (BatchNorm2d folded, a following ReLU fused):
- * activation ranges from an {@link Observer} over calibration batches (quint8, reduce_range on
- * x86/fbgemm/onednn as PyTorch), symmetric int8 weights per tensor or per output channel.
+ * Static int8: activation ranges from calibration batches, Conv+BN folded, ReLU fused, weights
+ * per output channel (symmetric qint8) or per tensor, activations per tensor (affine quint8,
+ * 7-bit on x86/FBGEMM as PyTorch does).
  */
 public record Int8StaticConfig(Observer observer, boolean perChannel, Engine engine) implements QuantizeConfig {
     public Int8StaticConfig {
@@ -12,9 +12,9 @@ public record Int8StaticConfig(Observer observer, boolean perChannel, Engine eng
         }
     }
 
-    /** Histogram (least squared error) activations, per-channel weights, default engine. */
+    /** MinMax activations, per-channel weights, the default engine. */
     public static Int8StaticConfig config() {
-        return new Int8StaticConfig(Observer.histogramMse(), true, Engine.DEFAULT);
+        return new Int8StaticConfig(Observer.MIN_MAX, true, Engine.DEFAULT);
     }
 
     public Int8StaticConfig withObserver(Observer observer) {

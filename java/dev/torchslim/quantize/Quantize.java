@@ -1,44 +1,37 @@
 package dev.torchslim.quantize;
 
-import dev.torchslim.jni.NativeCalibrator;
-import dev.torchslim.jni.NativeQuantizedModel;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.jni.NativeScriptModel;
 import dev.torchslim.jni.QuantizeApi;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The entry point of quantization, in the shape of torchao's {@code quantize_(model, config, filter)}:
+ * The entry point of quantization, in the shape of torchao's {@code quantize_(model, config)}, on
+ * any {@link ScriptModel}. Every result is a new ScriptModel (the input is left as it was) that
+ * saves as a plain TorchScript file Python's {@code torch.jit.load} runs, with {@code quantized::}
+ * ops for the int8 modes:
  *
  * <pre>{@code
- * QuantizedModel q = Quantize.apply(model, Int8DynamicConfig.config());           // Linear layers
- * QuantizedModel s = Quantize.apply(model, Int8StaticConfig.config(), calibration);
- * QatModel qat = Quantize.prepareQat(model, Int8QatConfig.config());  // train, then qat.convert()
- * Quantize.apply(model, HalfPrecisionConfig.bf16());                                // in place
+ * ScriptModel dyn = Quantize.apply(model, Int8DynamicConfig.config());            // Linear, LSTM, GRU
+ * ScriptModel s8  = Quantize.apply(model, Int8StaticConfig.config(), batches);    // calibrated
+ * ScriptModel qat = Quantize.prepareQat(model, Int8QatConfig.config());           // train it, then
+ * ScriptModel q8  = Quantize.convert(qat, Engine.DEFAULT);
+ * ScriptModel w4  = Quantize.apply(model, WeightOnlyConfig.int4());
+ * ScriptModel h   = Quantize.apply(model, HalfPrecisionConfig.bf16());
  * }</pre>
  *
- * The int8 modes need a Sequential (nested allowed) of Linear, Conv2d, BatchNorm2d, ReLU,
- * MaxPool2d, Flatten, Dropout, LogSoftmax, Softmax, Identity; anything else throws, naming
- * what is supported. Weight-only and half precision work on any module. The int8 modes return a
- * new {@link QuantizedModel} and leave the float model as it was.
+ * The int8 modes run LibTorch's graph-mode quantization passes, the ones Python's
+ * {@code quantize_jit} / {@code quantize_dynamic_jit} drive; {@code keepFloat} names modules
+ * (paths as in {@link ScriptModel#modules()}) left in float.
  */
 public final class Quantize {
     private Quantize() {}
-
-    /** The layers of a Sequential model as quantization sees them. */
-    public static List<Layer> layers(Module model) {
-        List<Layer> layers = new ArrayList<>();
-        for (String line : QuantizeApi.quantizable_layers(model).split("\n")) {
-            if (!line.isEmpty()) {
-                String[] parts = line.split("\t");
-                layers.add(new Layer(parts[0], parts[1]));
-            }
-        }
-        return layers;
-    }
 
     /** Engines this LibTorch supports, preferred first. */
     public static List<Engine> supportedEngines() {
@@ -47,81 +40,104 @@ public final class Quantize {
                 : Arrays.stream(names.split(",")).map(Engine::parse).collect(Collectors.toList());
     }
 
-    public static QuantizedModel apply(Module model, Int8DynamicConfig config) {
-        return apply(model, config, LayerFilter.linear());
+    public static ScriptModel apply(ScriptModel model, Int8DynamicConfig config) {
+        return apply(model, config, Set.of());
     }
 
-    /** Dynamic int8 of the Linear layers the filter accepts. */
-    public static QuantizedModel apply(Module model, Int8DynamicConfig config, LayerFilter filter) {
-        String selected = select(model, filter);
-        NativeQuantizedModel out = new NativeQuantizedModel();
-        try {
-            QuantizeApi.quantize_dynamic(out, model, selected, config.perChannel(), config.engine().nativeName());
+    public static ScriptModel apply(ScriptModel model, Int8DynamicConfig config, Collection<String> keepFloat) {
+        return make(model, (out, in) -> QuantizeApi.quantize_dynamic(out, in, config.perChannel(),
+                config.engine().nativeName(), config.rnn(), skip(keepFloat)));
+    }
+
+    public static ScriptModel apply(ScriptModel model, Int8StaticConfig config, Iterable<Tensor> calibration) {
+        return apply(model, config, calibration, Set.of());
+    }
+
+    /** Static int8: prepare, run forward on every calibration batch, convert. */
+    public static ScriptModel apply(ScriptModel model, Int8StaticConfig config, Iterable<Tensor> calibration,
+            Collection<String> keepFloat) {
+        if (calibration == null) {
+            throw new IllegalArgumentException("static int8 needs calibration batches, got null");
+        }
+        try (ScriptModel prepared = prepare(model, config, keepFloat)) {
+            int batches = 0;
+            for (Tensor batch : calibration) {
+                prepared.forward(batch).close();
+                batches++;
+            }
+            if (batches == 0) {
+                throw new IllegalArgumentException("static int8 needs at least one calibration batch, got none");
+            }
+            return convert(prepared, config.engine());
+        }
+    }
+
+    /** Static int8 in steps, for calibration loops of any shape: feed batches to {@code calibrate}. */
+    public static ScriptModel apply(ScriptModel model, Int8StaticConfig config, Consumer<ScriptModel> calibrate) {
+        try (ScriptModel prepared = prepare(model, config, Set.of())) {
+            calibrate.accept(prepared);
+            return convert(prepared, config.engine());
+        }
+    }
+
+    /** Static int8, step 1: a copy with Conv+BN folded and observers inserted (eval mode). */
+    public static ScriptModel prepare(ScriptModel model, Int8StaticConfig config, Collection<String> keepFloat) {
+        return make(model, (out, in) -> QuantizeApi.prepare_int8(out, in, config.observer().nativeName(),
+                config.perChannel(), config.engine().nativeName(), false, skip(keepFloat)));
+    }
+
+    /** QAT, step 1: a copy with fake-quantize modules, in training mode, parameters taking gradients. */
+    public static ScriptModel prepareQat(ScriptModel model, Int8QatConfig config) {
+        return prepareQat(model, config, Set.of());
+    }
+
+    public static ScriptModel prepareQat(ScriptModel model, Int8QatConfig config, Collection<String> keepFloat) {
+        return make(model, (out, in) -> QuantizeApi.prepare_int8(out, in, "moving_average", config.perChannel(),
+                config.engine().nativeName(), true, skip(keepFloat)));
+    }
+
+    /** Static int8 / QAT, step 2: the int8 model of a prepared (calibrated or trained) model. */
+    public static ScriptModel convert(ScriptModel prepared, Engine engine) {
+        return make(prepared, (out, in) -> QuantizeApi.convert_int8(out, in, engine.nativeName()));
+    }
+
+    /** Weight-only int8/int4, dequantized inside forward; the result is frozen (inference only). */
+    public static ScriptModel apply(ScriptModel model, WeightOnlyConfig config) {
+        return make(model, (out, in) -> QuantizeApi.weight_only(out, in, config.bits(), config.groupSize()));
+    }
+
+    public static ScriptModel apply(ScriptModel model, HalfPrecisionConfig config) {
+        return make(model, (out, in) -> QuantizeApi.convert_precision(out, in, config.dtype(), config.castOutput()));
+    }
+
+    private interface Transform {
+        void run(NativeScriptModel out, NativeScriptModel in);
+    }
+
+    private static ScriptModel make(ScriptModel model, Transform transform) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        NativeScriptModel out = ScriptModel.newNative();
+        try (ScriptModel.Use use = model.use()) {
+            transform.run(out, model.handle());
         } catch (RuntimeException e) {
             out.close();
             throw e;
         }
-        return new QuantizedModel(out);
+        return ScriptModel.adopt(out);
     }
 
-    public static QuantizedModel apply(Module model, Int8StaticConfig config, Iterable<Tensor> calibration) {
-        return apply(model, config, calibration, LayerFilter.linearAndConv2d());
-    }
-
-    /** Static int8: calibrates on the batches (model in eval mode), then converts. */
-    public static QuantizedModel apply(Module model, Int8StaticConfig config, Iterable<Tensor> calibration,
-            LayerFilter filter) {
-        try (Calibration c = prepare(model, config, filter)) {
-            for (Tensor batch : calibration) {
-                c.observe(batch).close();
-            }
-            if (c.batches() == 0) {
-                throw new IllegalArgumentException("static int8 needs at least one calibration batch, got none");
-            }
-            return c.convert();
+    private static String skip(Collection<String> keepFloat) {
+        if (keepFloat == null) {
+            return "";
         }
-    }
-
-    public static Calibration prepare(Module model, Int8StaticConfig config) {
-        return prepare(model, config, LayerFilter.linearAndConv2d());
-    }
-
-    /** Static int8 in steps: observe calibration batches, then convert. */
-    public static Calibration prepare(Module model, Int8StaticConfig config, LayerFilter filter) {
-        return new Calibration(calibrator(model, select(model, filter), config.observer(), config.perChannel(),
-                config.engine(), false));
-    }
-
-    public static QatModel prepareQat(Module model, Int8QatConfig config) {
-        return prepareQat(model, config, LayerFilter.linearAndConv2d());
-    }
-
-    /** QAT: a fake-quantized view of model to train, then convert to int8. */
-    public static QatModel prepareQat(Module model, Int8QatConfig config, LayerFilter filter) {
-        return new QatModel(calibrator(model, select(model, filter), config.observer(), config.perChannel(),
-                config.engine(), true));
-    }
-
-    /** Weight-only int8/int4 in memory: weights replaced, in place, by what the file would load. */
-    public static void apply(Module model, WeightOnlyConfig config) {
-        QuantizeApi.fake_quantize_weights(model, config.bits(), config.groupSize());
-    }
-
-    /** Casts floating parameters and buffers in place. */
-    public static void apply(Module model, HalfPrecisionConfig config) {
-        QuantizeApi.convert_precision(model, config.dtype());
-    }
-
-    private static NativeCalibrator calibrator(Module model, String layers, Observer observer, boolean perChannel,
-            Engine engine, boolean qat) {
-        return new NativeCalibrator(model, layers, observer.nativeName(), observer.argument(), perChannel,
-                engine.nativeName(), qat);
-    }
-
-    private static String select(Module model, LayerFilter filter) {
-        if (filter == null) {
-            throw new IllegalArgumentException("layer filter must not be null");
+        for (String s : keepFloat) {
+            if (s == null || s.isEmpty() || s.contains(",")) {
+                throw new IllegalArgumentException("module paths to keep in float must be non-empty and without commas, got '"
+                        + s + "'");
+            }
         }
-        return layers(model).stream().filter(filter::accept).map(Layer::path).collect(Collectors.joining(","));
+        return String.join(",", keepFloat);
     }
 }

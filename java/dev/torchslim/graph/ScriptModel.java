@@ -1,0 +1,253 @@
+package dev.torchslim.graph;
+
+import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.NativeResource;
+import dev.torchslim.core.TorchSlimException;
+import dev.torchslim.jni.NativeScriptModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.SequentialImpl;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * A model as a TorchScript graph: any file saved by {@code torch.jit.script(m).save} or
+ * {@code torch.jit.trace(m, x).save} (any nesting, custom module classes), or a bytedeco
+ * {@link SequentialImpl} traced by LibTorch's tracer. Every technique that changes structure takes
+ * and returns a ScriptModel; {@link #save} writes a file Python's {@code torch.jit.load} runs.
+ *
+ * <p>Operations are safe to call from several threads; {@link #close()} waits for the calls in
+ * flight and later calls throw {@link IllegalStateException}.
+ */
+public final class ScriptModel extends NativeResource {
+    private final NativeScriptModel handle;
+
+    private ScriptModel(NativeScriptModel handle) {
+        this.handle = handle;
+    }
+
+    /** Wraps a native model (used by the techniques); the ScriptModel owns it. */
+    public static ScriptModel adopt(NativeScriptModel handle) {
+        return new ScriptModel(handle);
+    }
+
+    /**
+     * A new, empty native model for a technique to fill. It is owned by the ScriptModel that will
+     * wrap it, never by an enclosing TensorScope (which would free it when the scope closes).
+     */
+    public static NativeScriptModel newNative() {
+        NativeLibrary.ensureLoaded();
+        NativeScriptModel h = new NativeScriptModel();
+        PointerScope scope = PointerScope.getInnerScope();
+        if (scope != null) {
+            h.retainReference();  // detach releases the scope's reference
+            scope.detach(h);
+        }
+        return h;
+    }
+
+    /** Loads a TorchScript file. */
+    public static ScriptModel load(Path file) {
+        if (file == null) {
+            throw new IllegalArgumentException("model file must not be null");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new TorchSlimException(Files.exists(file) ? file + " is not a regular file"
+                    : "no TorchScript file at " + file.toAbsolutePath());
+        }
+        NativeScriptModel h = newNative();
+        try {
+            h.load(file.toString());
+        } catch (RuntimeException e) {
+            h.close();
+            throw e;
+        }
+        return new ScriptModel(h);
+    }
+
+    /**
+     * Traces a Sequential (its layers' C++ forward) on an example input. Each layer becomes a
+     * submodule named as in the Sequential, typed as Python's torch.nn would type it. Dropout and
+     * BatchNorm are traced in eval mode. The result owns copies of the weights.
+     */
+    public static ScriptModel trace(SequentialImpl module, Tensor example) {
+        if (module == null || example == null) {
+            throw new IllegalArgumentException("module and example must not be null");
+        }
+        NativeScriptModel traced = newNative();
+        NativeScriptModel copy = newNative();
+        try {
+            traced.trace_sequential(module, example);
+            copy.copy_from(traced);
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        } finally {
+            traced.close();
+        }
+        return new ScriptModel(copy);
+    }
+
+    /** The native model, for techniques; valid while this model is open. */
+    public NativeScriptModel handle() {
+        checkOpen();
+        return handle;
+    }
+
+    /** A deep copy (parameters copied). */
+    public ScriptModel copy() {
+        try (Use use = use()) {
+            NativeScriptModel h = newNative();
+            try {
+                h.copy_from(handle);
+            } catch (RuntimeException e) {
+                h.close();
+                throw e;
+            }
+            return new ScriptModel(h);
+        }
+    }
+
+    /** forward(input): the first tensor of the output. */
+    public Tensor forward(Tensor input) {
+        try (Use use = use()) {
+            return handle.forward(input);
+        }
+    }
+
+    /** forward(inputs...): every tensor of the output, in order. */
+    public List<Tensor> forwardAll(Tensor... inputs) {
+        try (Use use = use(); TensorVector in = new TensorVector(inputs); TensorVector out = handle.forward_all(in)) {
+            return owned(out);
+        }
+    }
+
+    /** Saves through a temporary file and a rename. */
+    public void save(Path file) {
+        try (Use use = use()) {
+            handle.save(file.toString());
+        }
+    }
+
+    /** Module paths (root "") and their classes, e.g. "layer1.0.conv1" to "__torch__.torch.nn.modules.conv.Conv2d". */
+    public Map<String, String> modules() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String[] row : rows(lock(() -> handle.modules()))) {
+            out.put(row[0], row[1]);
+        }
+        return out;
+    }
+
+    /** Parameter names in order, with shape, dtype and requires_grad. */
+    public List<ParameterInfo> parameterInfo() {
+        List<ParameterInfo> out = new ArrayList<>();
+        for (String[] row : rows(lock(() -> handle.parameter_table()))) {
+            out.add(new ParameterInfo(row[0], row[1], row[2], Boolean.parseBoolean(row[3])));
+        }
+        return out;
+    }
+
+    /** The parameter tensors (shared with the model: an optimizer over them trains it). */
+    public List<Tensor> parameters() {
+        try (Use use = use(); TensorVector v = handle.parameters()) {
+            return owned(v);
+        }
+    }
+
+    /** Op kinds of the inlined forward graph and how often each occurs. */
+    public Map<String, Integer> ops() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String[] row : rows(lock(() -> handle.ops()))) {
+            out.put(row[0], Integer.parseInt(row[1]));
+        }
+        return out;
+    }
+
+    /** Number of nodes whose kind starts with the prefix, e.g. "quantized::". */
+    public int countOps(String prefix) {
+        return ops().entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(Map.Entry::getValue).sum();
+    }
+
+    /** The inlined forward graph, as LibTorch prints it. */
+    public String graph() {
+        return lock(() -> handle.graph_text());
+    }
+
+    /** forward's schema, e.g. "forward(__torch__.M self, Tensor x) -> Tensor". */
+    public String schema() {
+        return lock(() -> handle.schema());
+    }
+
+    public void train(boolean on) {
+        try (Use use = use()) {
+            handle.train(on);
+        }
+    }
+
+    public void eval() {
+        train(false);
+    }
+
+    public boolean isTraining() {
+        try (Use use = use()) {
+            return handle.is_training();
+        }
+    }
+
+    public long parameterCount() {
+        try (Use use = use()) {
+            return handle.parameter_count();
+        }
+    }
+
+    public long nonzeroParameterCount() {
+        try (Use use = use()) {
+            return handle.nonzero_parameter_count();
+        }
+    }
+
+    /** Bytes of all tensors the model holds (packed int8 weights included). */
+    public long stateBytes() {
+        try (Use use = use()) {
+            return handle.state_bytes();
+        }
+    }
+
+    @Override
+    protected void release() {
+        handle.close();
+    }
+
+    private String lock(java.util.function.Supplier<String> call) {
+        try (Use use = use()) {
+            return call.get();
+        }
+    }
+
+    /** Tensors that hold their own references (a vector's elements die with it). */
+    private static List<Tensor> owned(TensorVector v) {
+        List<Tensor> out = new ArrayList<>();
+        for (long i = 0; i < v.size(); i++) {
+            out.add(new Tensor(v.get(i)));
+        }
+        return out;
+    }
+
+    private static List<String[]> rows(String table) {
+        List<String[]> out = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            if (!line.isEmpty()) {
+                out.add(line.split("\t", -1));
+            }
+        }
+        return out;
+    }
+
+    /** One parameter: name, shape as "[a, b]", dtype name, and whether it takes gradients. */
+    public record ParameterInfo(String name, String shape, String dtype, boolean requiresGrad) {}
+}

@@ -1,0 +1,94 @@
+package dev.torchslim.train;
+
+import dev.torchslim.core.TensorScope;
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Fine-tunes any {@link ScriptModel} (autograd through the TorchScript graph) on the user's data
+ * and loss with Adam and seeded shuffling; QAT and fine-tuning after pruning use it.
+ */
+public final class GraphTrainer {
+    /** Batch size, Adam learning rate, epochs, shuffling seed. */
+    public record Config(int batchSize, double learningRate, int epochs, long seed) {
+        public Config {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+            }
+            if (epochs < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            }
+        }
+    }
+
+    private GraphTrainer() {}
+
+    /** Trains the model in place; returns the mean loss of each epoch. The model is left in eval mode. */
+    public static List<Double> fit(ScriptModel model, TensorData data, Loss loss, Config config) {
+        if (!data.hasTargets()) {
+            throw new IllegalArgumentException(data.file() + " has no targets ('y'): training needs torch.save({'x': X, 'y': Y}, path)");
+        }
+        List<Tensor> params = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            if (p.requires_grad()) {
+                params.add(p);
+            }
+        }
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException("the model has no parameters that take gradients");
+        }
+        List<Double> means = new ArrayList<>();
+        long n = data.size();
+        Random random = new Random(config.seed());
+        try (TensorVector pv = new TensorVector(params.toArray(new Tensor[0]));
+             Adam adam = new Adam(pv, new AdamOptions(config.learningRate()))) {
+            model.train(true);
+            for (int e = 0; e < config.epochs(); e++) {
+                long[] order = new long[(int) n];
+                for (int i = 0; i < n; i++) {
+                    order[i] = i;
+                }
+                for (int i = (int) n - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    long t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+                double sum = 0;
+                int batches = 0;
+                try (TensorScope epoch = new TensorScope(); LongPointer op = new LongPointer(order)) {
+                    Tensor perm = torch.from_blob(op, new long[] {n}, new TensorOptions(torch.ScalarType.Long));
+                    for (long from = 0; from < n; from += config.batchSize()) {
+                        try (TensorScope step = new TensorScope()) {
+                            Tensor idx = perm.narrow(0, from, Math.min(config.batchSize(), n - from));
+                            adam.zero_grad();
+                            Tensor l = loss.compute(model.forward(data.x().index_select(0, idx)),
+                                    data.y().index_select(0, idx));
+                            l.backward();
+                            adam.step();
+                            sum += l.item_double();
+                            batches++;
+                        }
+                    }
+                }
+                means.add(sum / batches);
+            }
+        } finally {
+            model.train(false);
+        }
+        return means;
+    }
+}

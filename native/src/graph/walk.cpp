@@ -1,0 +1,94 @@
+#include "graph/walk.h"
+
+#include <regex>
+#include <unordered_set>
+
+#include <c10/util/Exception.h>
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/serialization/import.h>
+
+namespace torchslim::graph {
+
+torch::jit::Module load_module(const std::string& path) {
+  try {
+    return torch::jit::load(path);
+  } catch (const c10::Error& e) {
+    std::string why = e.what_without_backtrace();
+    TORCH_CHECK(false, "cannot read ", path, " as TorchScript (save models with torch.jit.script(model).save(path) ",
+                "or torch.jit.trace(model, example).save(path)): ", why.substr(0, why.find('\n')));
+  }
+}
+
+std::string type_name(const torch::jit::Module& module) {
+  static const std::regex mangle(R"(___torch_mangle_\d+\.)");
+  return std::regex_replace(module.type()->name()->qualifiedName(), mangle, "");
+}
+
+std::shared_ptr<torch::jit::Graph> inlined_forward(const torch::jit::Module& module) {
+  auto method = module.find_method("forward");
+  TORCH_CHECK(method.has_value(), "the model has no forward method");
+  auto g = method->graph()->copy();
+  torch::jit::Inline(*g);
+  return g;
+}
+
+void for_each_node(torch::jit::Block& block, const std::function<void(torch::jit::Node*)>& fn) {
+  for (torch::jit::Node* n : block.nodes()) {
+    fn(n);
+    for (torch::jit::Block* b : n->blocks()) for_each_node(*b, fn);
+  }
+}
+
+namespace {
+
+void add_bytes(const c10::IValue& v, std::unordered_set<const void*>& seen, int64_t& total, int depth) {
+  if (depth > 8) return;
+  if (v.isTensor()) {
+    const at::Tensor& t = v.toTensor();
+    if (!t.defined() || !t.has_storage()) return;
+    const void* key = t.storage().unsafeGetStorageImpl();
+    if (seen.insert(key).second) total += static_cast<int64_t>(t.storage().nbytes());
+  } else if (v.isTuple()) {
+    for (const auto& e : v.toTupleRef().elements()) add_bytes(e, seen, total, depth + 1);
+  } else if (v.isList()) {
+    for (const auto& e : v.toListRef()) add_bytes(e, seen, total, depth + 1);
+  } else if (v.isGenericDict()) {
+    for (const auto& e : v.toGenericDict()) add_bytes(e.value(), seen, total, depth + 1);
+  } else if (v.isObject()) {
+    auto obj = v.toObject();
+    auto type = obj->type();
+    if (auto getstate = type->findMethod("__getstate__")) {
+      add_bytes((*getstate)({v}), seen, total, depth + 1);
+    } else {
+      for (size_t i = 0; i < obj->slots().size(); ++i) add_bytes(obj->getSlot(i), seen, total, depth + 1);
+    }
+  }
+}
+
+}  // namespace
+
+int64_t state_bytes(const torch::jit::Module& module) {
+  std::unordered_set<const void*> seen;
+  int64_t total = 0;
+  add_bytes(module._ivalue(), seen, total, 0);
+  // A frozen module keeps its weights as constants of its graphs.
+  for (const auto& g : all_graphs(module))
+    for_each_node(*g->block(), [&](torch::jit::Node* n) {
+      if (n->kind() == c10::prim::Constant && n->hasAttribute(c10::attr::value)) {
+        if (auto v = torch::jit::toIValue(n->output())) add_bytes(*v, seen, total, 0);
+      }
+    });
+  return total;
+}
+
+std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Module& module) {
+  std::vector<std::shared_ptr<torch::jit::Graph>> out;
+  std::unordered_set<torch::jit::Graph*> seen;
+  for (const auto& m : module.modules())
+    for (const auto& method : m.get_methods())
+      if (seen.insert(method.graph().get()).second) out.push_back(method.graph());
+  return out;
+}
+
+}  // namespace torchslim::graph

@@ -1,0 +1,97 @@
+package dev.torchslim.quantize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.torchslim.core.TensorScope;
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.oracle.GraphModels;
+import dev.torchslim.oracle.Npy;
+import dev.torchslim.oracle.PythonOracle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * int8 on real architectures against Python torch 2.13's graph-mode quantization of the same
+ * TorchScript file: static equals quantize_jit (same MinMax/per-channel observers, same
+ * calibration batches), dynamic equals quantize_dynamic_jit, LSTM dynamic is within 1e-2 of
+ * quantize_dynamic; every output file loads and runs in Python with quantized ops.
+ */
+@Tag("oracle")
+class GraphQuantizeOracleTest {
+    @TempDir
+    Path tmp;
+
+    static double relativeError(Tensor got, Tensor want) {
+        double range = want.max().item_double() - want.min().item_double();
+        return got.sub(want).abs().max().item_double() / range;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet", "depthwise", "lstm", "transformer"})
+    void staticInt8EqualsQuantizeJit(String name) throws Exception {
+        try (TensorScope scope = new TensorScope();
+             ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"))) {
+            TensorData data = TensorData.load(GraphModels.file(name, ".data.pt"));
+            Int8StaticConfig config = Int8StaticConfig.config().withObserver(Observer.MIN_MAX).withEngine(Engine.X86);
+            try (ScriptModel q = Quantize.apply(model, config, data.batches(16, Integer.MAX_VALUE))) {
+                Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
+                Tensor want = Npy.read(GraphModels.file(name, ".static.npy"));
+                Tensor got = q.forward(x);
+                double err = relativeError(got, want);
+                assertTrue(err <= 1e-5, name + ": static int8 differs from quantize_jit by " + err + " of the range");
+                assertTrue(q.countOps("quantized::") > 0, name + " has no quantized:: op:\n" + q.graph());
+                checkInPython(q, name, "static", got);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet", "depthwise", "lstm", "transformer"})
+    void dynamicInt8EqualsQuantizeDynamicJit(String name) throws Exception {
+        try (TensorScope scope = new TensorScope();
+             ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"));
+             ScriptModel q = Quantize.apply(model, Int8DynamicConfig.config().withRnn(false).withEngine(Engine.X86))) {
+            Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
+            Tensor got = q.forward(x);
+            double err = relativeError(got, Npy.read(GraphModels.file(name, ".dynamic.npy")));
+            assertTrue(err <= 1e-5, name + ": dynamic int8 differs from quantize_dynamic_jit by " + err);
+            assertTrue(q.countOps("quantized::linear_dynamic") > 0, name + ":\n" + q.graph());
+            checkInPython(q, name, "dynamic", got);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lstm"})
+    void dynamicLstmIsCloseToQuantizeDynamic(String name) throws Exception {
+        try (TensorScope scope = new TensorScope();
+             ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"));
+             ScriptModel q = Quantize.apply(model, Int8DynamicConfig.config().withEngine(Engine.X86))) {
+            assertEquals(1, q.countOps("aten::quantized_lstm"), q.graph());
+            Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
+            Tensor got = q.forward(x);
+            double err = relativeError(got, Npy.read(GraphModels.file(name, ".eager_dynamic.npy")));
+            assertTrue(err <= 1e-2, "LSTM dynamic int8 differs from quantize_dynamic by " + err);
+            checkInPython(q, name, "lstm-dynamic", got);
+        }
+    }
+
+    /** Saves q, runs it in Python on the same inputs: same output, quantized ops in the loaded graph. */
+    private void checkInPython(ScriptModel q, String name, String mode, Tensor javaOut) throws Exception {
+        Path file = tmp.resolve(name + "." + mode + ".pt");
+        q.save(file);
+        Path out = tmp.resolve(name + "." + mode + ".out.npy");
+        String info = PythonOracle.run("graph_models.py", "run", file.toString(),
+                GraphModels.file(name, ".x.npy").toString(), out.toString());
+        assertTrue(Files.exists(out), info);
+        assertTrue(!info.contains("\"quantized_ops\": 0"), name + " " + mode + " has no quantized op in Python: " + info);
+        double err = relativeError(Npy.read(out), javaOut);
+        assertTrue(err <= 1e-5, name + " " + mode + ": Python's run of the saved file differs by " + err);
+    }
+}
