@@ -37,4 +37,18 @@ fi
 cmake "${args[@]}" > "$TS_BUILD_DIR/configure.log" 2>&1 || { cat "$TS_BUILD_DIR/configure.log"; exit 1; }
 cmake --build "$TS_BUILD_DIR" -j "$jobs"
 # The CPU and GPU builds keep separate build trees; the jar gets the one just built.
-cp -p "$TS_BUILD_DIR"/lib/libtorchslim.so "$TS_BUILD_DIR"/lib/libjnitorchslim.so "$TS_OUTPUT"/
+# A running JVM (tests, an IDE, a benchmark) may have the installed copy mapped: writing over it
+# in place crashes that JVM (SIGBUS), so a changed library is written under a new name and renamed
+# over the old one (the old inode lives on for whoever maps it), and an unchanged one is left alone.
+install_lib() {  # $1: built library, $2: destination directory
+  local dest="$2/$(basename "$1")"
+  if cmp -s "$1" "$dest"; then
+    return 0
+  fi
+  local tmp="$2/.$(basename "$1").$$.tmp"
+  cp -p "$1" "$tmp" && mv -f "$tmp" "$dest" || { rm -f "$tmp"; return 1; }
+}
+rm -f "$TS_OUTPUT"/.libtorchslim.so.*.tmp "$TS_OUTPUT"/.libjnitorchslim.so.*.tmp  # left by a killed build
+for lib in libtorchslim.so libjnitorchslim.so; do
+  install_lib "$TS_BUILD_DIR/lib/$lib" "$TS_OUTPUT"
+done

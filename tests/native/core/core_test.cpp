@@ -1,10 +1,17 @@
 #include <string>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
 
 #include "check.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "torchslim/core.h"
 #include "torchslim/cuda.h"
 
@@ -59,4 +66,66 @@ TS_TEST(cuda_entry_points_throw_clearly_without_a_device) {
     std::string msg = e.what();
     TS_CHECK(msg.find("CUDA") != std::string::npos);
   }
+}
+
+namespace {
+std::string fresh_dir() {
+  char tmpl[] = "/tmp/ts_files_XXXXXX";
+  TS_CHECK(::mkdtemp(tmpl) != nullptr);
+  return tmpl;
+}
+
+int entries(const std::string& dir) {
+  int n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  while (dirent* e = ::readdir(d)) {
+    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") ++n;
+  }
+  ::closedir(d);
+  return n;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+TS_TEST(write_atomically_keeps_mode_and_leaves_no_temp_file) {
+  const std::string dir = fresh_dir();
+  const std::string out = dir + "/" + std::string(240, 'x') + ".pt";  // temp name must stay short
+  torchslim::write_atomically(out, {'a', 'b'});
+  TS_CHECK(read_all(out) == "ab");
+  TS_CHECK(::chmod(out.c_str(), 0600) == 0);
+  torchslim::write_atomically(out, {'c'});
+  struct stat st {};
+  TS_CHECK(::stat(out.c_str(), &st) == 0);
+  TS_CHECK((st.st_mode & 0777) == 0600);
+  TS_CHECK(read_all(out) == "c");
+  TS_CHECK(entries(dir) == 1);
+  ::unlink(out.c_str());
+  ::rmdir(dir.c_str());
+}
+
+TS_TEST(write_atomically_refuses_directories_and_links_naming_the_output) {
+  const std::string dir = fresh_dir();
+  const std::string sub = dir + "/sub";
+  TS_CHECK(::mkdir(sub.c_str(), 0700) == 0);
+  try {
+    torchslim::write_atomically(sub, {'a'});
+    throw Failure("a directory was accepted as output");
+  } catch (const c10::Error& e) {
+    const std::string msg = e.what_without_backtrace();
+    TS_CHECK(msg.find(sub) != std::string::npos && msg.find("directory") != std::string::npos);
+    TS_CHECK(msg.find(".tmp") == std::string::npos);
+  }
+  const std::string link = dir + "/link";
+  TS_CHECK(::symlink("/dev/null", link.c_str()) == 0);
+  TS_CHECK_THROWS(torchslim::write_atomically(link, {'a'}));
+  struct stat st {};
+  TS_CHECK(::lstat(link.c_str(), &st) == 0 && S_ISLNK(st.st_mode));
+  TS_CHECK(entries(dir) == 2);
+  ::unlink(link.c_str());
+  ::rmdir(sub.c_str());
+  ::rmdir(dir.c_str());
 }

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** "--key value" options and "--flag" switches, each checked against what a command accepts. */
 public final class Args {
@@ -31,7 +32,9 @@ public final class Args {
                 key = key.substring(0, eq);
             }
             if (switches.contains(key) && inline == null) {
-                a.flags.add(key);
+                if (!a.flags.add(key)) {
+                    throw new UsageException("option --" + key + " is given twice");
+                }
             } else if (valued.contains(key)) {
                 String v = inline;
                 if (v == null) {
@@ -40,7 +43,11 @@ public final class Args {
                     }
                     v = args[++i];
                 }
-                a.values.put(key, v);
+                String before = a.values.putIfAbsent(key, v);
+                if (before != null) {
+                    throw new UsageException("option --" + key + " is given twice ('" + before + "' and '" + v
+                            + "'); give it once");
+                }
             } else {
                 throw new UsageException("unknown option --" + key);
             }
@@ -64,37 +71,58 @@ public final class Args {
         return v;
     }
 
+    /** An integer in min..max; "1.5", "1e3", "0x10" or anything else is a UsageException naming the range. */
     public int intValue(String key, int fallback, int min, int max) {
+        return (int) longValue(key, fallback, min, max);
+    }
+
+    /** A whole number in min..max, written in decimal digits with an optional sign. */
+    public long longValue(String key, long fallback, long min, long max) {
         String v = values.get(key);
         if (v == null) {
             return fallback;
         }
-        int n;
+        String range = min + ".." + max;
+        if (!INTEGER.matcher(v).matches()) {
+            throw new UsageException("--" + key + " must be an integer in " + range + ", got '" + v + "'");
+        }
+        long n;
         try {
-            n = Integer.parseInt(v);
+            n = Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + key + " must be an integer, got '" + v + "'");
+            throw new UsageException("--" + key + " must be in " + range + ", got " + v);
         }
         if (n < min || n > max) {
-            throw new UsageException("--" + key + " must be in " + min + ".." + max + ", got " + n);
+            throw new UsageException("--" + key + " must be in " + range + ", got " + v);
         }
         return n;
     }
 
+    /**
+     * A decimal number in [min, max] ("0.5", "5e-1"); NaN, infinities, hexadecimal and Java's
+     * "1d"/"1f" suffixes are refused with the range in the message.
+     */
     public double doubleValue(String key, double fallback, double min, double max) {
         String v = values.get(key);
         if (v == null) {
             return fallback;
         }
-        double d;
-        try {
-            d = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + key + " must be a number, got '" + v + "'");
+        String range = "[" + plain(min) + ", " + plain(max) + "]";
+        if (!DECIMAL.matcher(v).matches()) {
+            throw new UsageException("--" + key + " must be a number in " + range + ", got '" + v + "'");
         }
+        double d = Double.parseDouble(v);
         if (!(d >= min && d <= max)) {
-            throw new UsageException("--" + key + " must be in [" + min + ", " + max + "], got " + v);
+            throw new UsageException("--" + key + " must be in " + range + ", got " + v);
         }
         return d;
     }
+
+    private static String plain(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]{1,30}");
+    private static final Pattern DECIMAL =
+            Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]{1,4})?");
 }

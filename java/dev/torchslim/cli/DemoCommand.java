@@ -2,6 +2,7 @@ package dev.torchslim.cli;
 
 import dev.torchslim.core.AtomicFiles;
 import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.OutputFiles;
 import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.Dataset;
 import dev.torchslim.data.FashionMnist;
@@ -45,7 +46,7 @@ public final class DemoCommand implements Command {
                 "  stage and prints accuracy, parameters, non-zeros, saved size and latency per batch of 64.",
                 "  --json FILE   also write {\"stages\":[...]} to FILE",
                 "  --data DIR    IDX files (default /usr/share/datasets/fashion-mnist, package dataset-fashion-mnist)",
-                "  --cache DIR   where the trained baseline is kept (default target/demo-cache)",
+                "  --cache DIR   where the trained baseline is kept (default target/demo-cache of the project)",
                 "  --retrain     train the baseline even if a cached one exists");
     }
 
@@ -54,14 +55,18 @@ public final class DemoCommand implements Command {
         Args args = Args.parse(argv, Set.of("epochs", "json", "data", "cache", "seed", "threads"), Set.of("retrain"));
         int epochs = args.intValue("epochs", 3, 1, 100);
         long seed = args.intValue("seed", 1, 0, Integer.MAX_VALUE);
+        int threads = args.intValue("threads", 0, 1, 1024); // 0: not given, LibTorch's default
         Path data = Paths.get(args.get("data", FashionMnist.defaultDir().toString()));
-        Path cache = Paths.get(args.get("cache", "target/demo-cache"));
+        Path cache = args.get("cache", null) != null ? Paths.get(args.get("cache", null)) : defaultCache();
         Path json = args.get("json", null) == null ? null : Paths.get(args.get("json", null));
+        if (json != null) {
+            OutputFiles.check(null, json, false); // before minutes of training, not after
+        }
         PrintStream out = System.out;
 
         NativeLibrary.ensureLoaded();
-        if (args.get("threads", null) != null) {
-            TorchSlim.setNumThreads(args.intValue("threads", 1, 1, 1024));
+        if (threads > 0) {
+            TorchSlim.setNumThreads(threads);
         }
         out.printf("TorchSlim %s on LibTorch %s, %d threads%n", TorchSlim.version(), TorchSlim.torchVersion(),
                 TorchSlim.numThreads());
@@ -81,6 +86,13 @@ public final class DemoCommand implements Command {
             }
         }
         return 0;
+    }
+
+    /** target/demo-cache of the project (the launcher passes -Dtorchslim.home), else of the current directory. */
+    static Path defaultCache() {
+        String home = System.getProperty("torchslim.home");
+        Path target = Paths.get("target", "demo-cache");
+        return home == null || home.isEmpty() ? target : Paths.get(home).resolve(target);
     }
 
     private static SequentialImpl baseline(Trainer trainer, int epochs, long seed, Path cached, boolean retrain,

@@ -1,6 +1,8 @@
 package dev.torchslim.cli;
 
+import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.OutputFiles;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.train.GraphTrainer;
@@ -32,13 +34,12 @@ public final class FinetuneCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, Set.of("in", "out", "data", "loss", "epochs", "batch", "lr", "seed"),
-                Set.of("no-keep-zeros"));
+                Set.of("no-keep-zeros", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         Path dataFile = Paths.get(args.require("data"));
-        if (!Files.isRegularFile(in)) {
-            throw new UsageException("--in " + in + " is not a file");
-        }
+        OutputFiles.check(in, out, args.flag("force"));
+        ModelFiles.requireTorchScript(in);
         Loss loss = Loss.parse(args.get("loss", "ce"));
         GraphTrainer.Config config = new GraphTrainer.Config(args.intValue("batch", 64, 1, 1_000_000),
                 args.doubleValue("lr", 1e-3, 1e-12, 10), args.intValue("epochs", 1, 1, 10_000),

@@ -21,7 +21,8 @@ public final class Main {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    /** Runs one command line and returns its exit status (0 ok, 1 refused or failed, 2 usage). */
+    public static int run(String[] args) {
         Map<String, Command> byName = new LinkedHashMap<>();
         for (Command c : commands()) {
             byName.put(c.name(), c);

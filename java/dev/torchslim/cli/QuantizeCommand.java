@@ -1,6 +1,8 @@
 package dev.torchslim.cli;
 
+import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.OutputFiles;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.quantize.Engine;
@@ -52,16 +54,15 @@ public final class QuantizeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, Set.of("in", "out", "mode", "data", "calib", "batch", "observer", "engine",
-                "keep-float", "loss", "epochs", "lr", "seed", "group"), Set.of("per-channel", "cast-output"));
+                "keep-float", "loss", "epochs", "lr", "seed", "group"), Set.of("per-channel", "cast-output", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         String mode = args.require("mode");
         if (!MODES.contains(mode)) {
             throw new UsageException("--mode must be one of " + String.join(", ", MODES) + ", got '" + mode + "'");
         }
-        if (!Files.isRegularFile(in)) {
-            throw new UsageException("--in " + in + " is not a file");
-        }
+        OutputFiles.check(in, out, args.flag("force"));
+        ModelFiles.requireTorchScript(in);
         boolean perChannel = args.flag("per-channel");
         Engine engine = Engine.parse(args.get("engine", "default"));
         int calib = args.intValue("calib", 32, 1, 1_000_000);

@@ -33,38 +33,49 @@ public final class CudaStream extends NativeResource {
     }
 
     public Device device() {
-        checkOpen();
-        return Device.cuda(stream.device());
+        try (Use use = use()) {
+            return Device.cuda(stream.device());
+        }
     }
 
     /** The raw cudaStream_t as a number, for logs and interop. */
     public long handle() {
-        checkOpen();
-        return stream.handle();
+        try (Use use = use()) {
+            return stream.handle();
+        }
     }
 
     /** Blocks until all work queued on this stream is done. */
     public void synchronize() {
-        checkOpen();
-        stream.synchronize();
+        try (Use use = use()) {
+            stream.synchronize();
+        }
     }
 
     /** Makes this LibTorch's current stream on its device until the returned guard closes. */
-    public synchronized Current makeCurrent() {
-        checkOpen();
-        if (current) {
-            throw new IllegalStateException("this CudaStream is already current; close its Current first");
+    public Current makeCurrent() {
+        // The operation guard first, then the monitor: close() takes them in the same order.
+        try (Use use = use()) {
+            synchronized (this) {
+                if (current) {
+                    throw new IllegalStateException("this CudaStream is already current; close its Current first");
+                }
+                stream.make_current();
+                current = true;
+                return new Current();
+            }
         }
-        stream.make_current();
-        current = true;
-        return new Current();
     }
 
-    /** The pointer for native calls; valid while this stream is open. */
+    /**
+     * The pointer for native calls; valid while this stream is open. Callers that may race
+     * {@link #close} run their call inside {@link #use()}.
+     */
     public NativeCudaStream nativeStream() {
         checkOpen();
         return stream;
     }
+
 
     @Override
     protected synchronized void release() {

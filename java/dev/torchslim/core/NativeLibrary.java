@@ -1,5 +1,11 @@
 package dev.torchslim.core;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 import org.bytedeco.javacpp.Loader;
@@ -29,7 +35,75 @@ public final class NativeLibrary {
         if (LOADED.contains(bindingClass)) {
             return;
         }
-        loadLibTorch();
+        try (CacheLock lock = CacheLock.acquire()) {
+            loadLibTorch();
+            loadBinding(bindingClass);
+        }
+        LOADED.add(bindingClass);
+        if (!versionsChecked) {
+            versionsChecked = true;
+            checkVersions();
+            configureBlasThreads();
+        }
+    }
+
+    /**
+     * JavaCPP's cache: a process may map a library another process is still extracting there
+     * (JavaCPP locks the extraction, not the loading, and checks the cached copy unlocked). Until
+     * our libraries are loaded, one TorchSlim process at a time extracts and loads; the others wait.
+     * A lock file of our own: JavaCPP locks its ".lock" from inside the same process.
+     */
+    private static final class CacheLock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private CacheLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static CacheLock acquire() {
+            if (!Loader.isLoadLibraries()) {
+                return new CacheLock(null, null);
+            }
+            FileChannel channel = null;
+            try {
+                Path dir = Loader.getCacheDir().toPath();
+                Files.createDirectories(dir);
+                channel = FileChannel.open(dir.resolve(".torchslim-load.lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                return new CacheLock(channel, channel.lock());
+            } catch (IOException | RuntimeException e) {
+                // A read-only or odd cache directory: load unlocked, as JavaCPP alone would.
+                closeQuietly(channel);
+                return new CacheLock(null, null);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (lock != null) {
+                    lock.release();
+                }
+            } catch (IOException ignored) {
+                // closing the channel below releases it as well
+            }
+            closeQuietly(channel);
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // nothing left to release
+                }
+            }
+        }
+    }
+
+    private static void loadBinding(Class<?> bindingClass) {
         try {
             Loader.load(bindingClass);
         } catch (UnsatisfiedLinkError e) {
@@ -37,12 +111,6 @@ public final class NativeLibrary {
                     + Loader.getPlatform() + ") could not be loaded: " + e.getMessage()
                     + ". They are built by 'mvn package' into the torchslim jar under dev/torchslim/jni/"
                     + Loader.getPlatform() + "/", e);
-        }
-        LOADED.add(bindingClass);
-        if (!versionsChecked) {
-            versionsChecked = true;
-            checkVersions();
-            configureBlasThreads();
         }
     }
 

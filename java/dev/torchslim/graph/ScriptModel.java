@@ -1,11 +1,11 @@
 package dev.torchslim.graph;
 
+import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.NativeResource;
 import dev.torchslim.core.TorchSlimException;
 import dev.torchslim.jni.NativeScriptModel;
 import dev.torchslim.jni.NativeTraceForward;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,10 +58,7 @@ public final class ScriptModel extends NativeResource {
         if (file == null) {
             throw new IllegalArgumentException("model file must not be null");
         }
-        if (!Files.isRegularFile(file)) {
-            throw new TorchSlimException(Files.exists(file) ? file + " is not a regular file"
-                    : "no TorchScript file at " + file.toAbsolutePath());
-        }
+        ModelFiles.requireTorchScript(file);  // names what the file is when it is not TorchScript
         NativeScriptModel h = newNative();
         try {
             h.load(file.toString());

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
@@ -76,15 +77,19 @@ public final class EasyPrune {
         if (state == State.FINAL) {
             throw new IllegalStateException("this EasyPrune is finished (unprune() was called); create a new one");
         }
-        targets = Owned.keepTargets(PruneTargets.find(model, filter, skip));
-        if (targets.isEmpty()) {
-            throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight");
+        // Temporaries (module dicts, views, a strategy's intermediates) die with this scope even
+        // when the caller has none; what the pruner keeps is detached from it by Owned.
+        try (PointerScope scope = new PointerScope()) {
+            targets = Owned.keepTargets(PruneTargets.find(model, filter, skip));
+            if (targets.isEmpty()) {
+                throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight");
+            }
+            List<Tensor> masks = strategy.masks(targets, amount);
+            for (PruneTarget t : targets) {
+                originals.add(Owned.keep(t.weight().detach().clone()));
+            }
+            maskSet = new MaskSet(targets, masks);
         }
-        List<Tensor> masks = strategy.masks(targets, amount);
-        for (PruneTarget t : targets) {
-            originals.add(Owned.keep(t.weight().detach().clone()));
-        }
-        maskSet = new MaskSet(targets, masks);
         state = State.PRUNED;
         return this;
     }
@@ -92,14 +97,18 @@ public final class EasyPrune {
     /** Multiplies the weights by their masks again (after step() of an optimizer with older state). */
     public void reapply() {
         requirePruned("reapply()");
-        maskSet.reapply();
+        try (PointerScope scope = new PointerScope()) {
+            maskSet.reapply();
+        }
     }
 
     /** Makes pruning permanent: zeros stay, masks, hooks and dense copies are freed. */
     public void unprune() {
         requirePruned("unprune()");
-        maskSet.reapply();
-        maskSet.release();
+        try (PointerScope scope = new PointerScope()) {
+            maskSet.reapply();
+            maskSet.release();
+        }
         maskSet = null;
         freeOriginals();
         state = State.FINAL;
@@ -108,9 +117,10 @@ public final class EasyPrune {
     /** Brings back the dense weights as they were before prune(); prune() may be called again. */
     public void restore() {
         requirePruned("restore()");
-        maskSet.release();
-        maskSet = null;
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard();
+                PointerScope scope = new PointerScope()) {
+            maskSet.release();
+            maskSet = null;
             for (int i = 0; i < targets.size(); i++) {
                 targets.get(i).weight().detach().copy_(originals.get(i));
             }

@@ -25,7 +25,7 @@ public final class MagnitudePruner implements PruningStrategy {
             }
             TensorVector masks = PruneApi.global_l1_unstructured_masks(ws, amount);
             for (long i = 0; i < masks.size(); i++) {
-                out.add(masks.get(i));
+                out.add(new Tensor(masks.get(i))); // get() refers into masks: hold our own handle
             }
             return out;
         }

@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringSharedModuleDict;
 import org.bytedeco.pytorch.StringSharedModuleDictItem;
 import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.Tensor;
 
 /** Finds the prunable weights of a model. */
 public final class PruneTargets {
@@ -29,7 +30,9 @@ public final class PruneTargets {
             if (!params.contains("weight") || skip.contains(name)) {
                 continue;
             }
-            PruneTarget t = new PruneTarget(name.isEmpty() ? "<root>" : name, m, params.get("weight"));
+            // get() is a reference into params, which dies with its scope: hold our own handle on
+            // the same parameter (a copy of at::Tensor shares its TensorImpl).
+            PruneTarget t = new PruneTarget(name.isEmpty() ? "<root>" : name, m, new Tensor(params.get("weight")));
             if (filter.test(t)) {
                 out.add(t);
             }

@@ -31,6 +31,42 @@ class ArgsTest {
     }
 
     @Test
+    void numbersAreStrictAndMessagesNameFlagValueAndRange() {
+        Set<String> v = Set.of("dim", "seed", "amount");
+        String[][] badInts = {{"dim", "1.5"}, {"dim", "1e3"}, {"dim", "0x1"}, {"dim", " 1"}, {"dim", "NaN"},
+            {"dim", "9"}, {"dim", "-1"}, {"seed", "1e30"}, {"seed", "99999999999999999999"}, {"dim", ""}};
+        for (String[] c : badInts) {
+            UsageException e = assertThrows(UsageException.class,
+                    () -> Args.parse(new String[] {"--" + c[0], c[1]}, v, Set.of()).longValue(c[0], 0, 0,
+                            c[0].equals("dim") ? 4 : Long.MAX_VALUE), c[0] + " " + c[1]);
+            assertTrue(e.getMessage().contains("--" + c[0]) && e.getMessage().contains(c[1].trim())
+                    && e.getMessage().contains("0.."), e.getMessage());
+        }
+        String[] badDoubles = {"NaN", "Infinity", "-Infinity", "1.5", "-0.1", "0x1p-1", "1d", "0.5f", "", ".", "1e"};
+        for (String b : badDoubles) {
+            UsageException e = assertThrows(UsageException.class,
+                    () -> Args.parse(new String[] {"--amount", b}, v, Set.of()).doubleValue("amount", 0, 0, 1), b);
+            assertTrue(e.getMessage().contains("--amount") && e.getMessage().contains("[0, 1]")
+                    && e.getMessage().contains("got"), e.getMessage());
+        }
+        Args ok = Args.parse(new String[] {"--amount", "5e-1", "--dim=3", "--seed", "9223372036854775807"}, v, Set.of());
+        assertEquals(0.5, ok.doubleValue("amount", 0, 0, 1));
+        assertEquals(3, ok.intValue("dim", 0, 0, 4));
+        assertEquals(Long.MAX_VALUE, ok.longValue("seed", 0, 0, Long.MAX_VALUE));
+        assertEquals(0.25, Args.parse(new String[] {"--amount", ".25"}, v, Set.of()).doubleValue("amount", 0, 0, 1));
+    }
+
+    @Test
+    void aRepeatedOptionIsAnError() {
+        UsageException e = assertThrows(UsageException.class,
+                () -> Args.parse(new String[] {"--dim", "1", "--dim=2"}, Set.of("dim"), Set.of()));
+        assertTrue(e.getMessage().contains("--dim") && e.getMessage().contains("twice")
+                && e.getMessage().contains("'1'") && e.getMessage().contains("'2'"), e.getMessage());
+        assertThrows(UsageException.class, () -> Args.parse(new String[] {"--force", "--force"}, Set.of(),
+                Set.of("force")));
+    }
+
+    @Test
     void mainReportsUnknownCommandsWithStatus2() {
         assertEquals(2, Main.run(new String[] {"no-such-command"}));
         assertEquals(2, Main.run(new String[] {"demo", "--epochs", "zero"}));
