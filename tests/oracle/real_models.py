@@ -1,8 +1,11 @@
 """Real-model files for the acceptance runs of tests/bench/real-models.sh (random weights; nothing downloaded).
 
   real_models.py make DIR          DIR/NAME.pt, DIR/NAME.x.npy (inputs), DIR/NAME.data.pt ({'x', 'y'}) for every NAME
-  real_models.py check REF OUT X   runs the fp32 file REF and a TorchSlim output OUT on X in Python; prints one JSON line:
-                                   loads, runs, quantized op count, argmax agreement, max error / output range
+  real_models.py check REF OUT X [MODE DATA]
+                                   runs the fp32 file REF and a TorchSlim output OUT on X in Python; prints one JSON line:
+                                   loads, runs, quantized op count, argmax agreement, max error / output range; with
+                                   MODE static|dynamic and DATA (the .data.pt), also the largest difference between OUT
+                                   and Python's own quantize_jit / quantize_dynamic_jit of REF (same observers)
 Names: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (each .script and .trace), bert (traced from
 transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted)."""
 import json
@@ -86,7 +89,24 @@ def make(directory):
         print(name, sum(p.numel() for p in m.parameters()), flush=True)
 
 
-def check(ref_file, out_file, x_file):
+def python_int8(ref_file, mode, data_file):
+    from torch.ao.quantization import (QConfig, MinMaxObserver, default_dynamic_qconfig,
+                                       default_per_channel_weight_observer, quantize_dynamic_jit, quantize_jit)
+    model = torch.jit.load(ref_file).eval()
+    if mode == "dynamic":
+        return quantize_dynamic_jit(model, {"": default_dynamic_qconfig})
+    calib = torch.load(data_file)["x"]
+    qconfig = QConfig(activation=MinMaxObserver.with_args(reduce_range=True), weight=default_per_channel_weight_observer)
+
+    def calibrate(m, data):
+        with torch.no_grad():
+            for i in range(0, data.shape[0], 16):
+                m(data[i:i + 16])
+
+    return quantize_jit(model, {"": qconfig}, calibrate, [calib])
+
+
+def check(ref_file, out_file, x_file, mode=None, data_file=None):
     x = torch.from_numpy(np.load(x_file))
     result = {"file": out_file, "loads": False, "runs": False}
     ref = torch.jit.load(ref_file).eval()
@@ -110,6 +130,11 @@ def check(ref_file, out_file, x_file):
         result["quantized_ops"] = sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
         result["argmax_agreement"] = float((got.argmax(1) == want.argmax(1)).float().mean())
         result["max_error_of_range"] = float((got - want).abs().max() / (want.max() - want.min()))
+        if mode in ("static", "dynamic"):
+            with torch.no_grad():
+                py = python_int8(ref_file, mode, data_file)(x)
+            py = py[0] if isinstance(py, (tuple, list)) else py
+            result["max_diff_vs_python_int8"] = float((got - py.float()).abs().max())
     except Exception as e:  # reported, not raised: the runner tabulates failures
         result["error"] = str(e).splitlines()[0][:200]
     print(json.dumps(result))
@@ -119,6 +144,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
     elif sys.argv[1] == "check":
-        check(*sys.argv[2:5])
+        check(*sys.argv[2:7])
     else:
         sys.exit(__doc__)
