@@ -9,7 +9,8 @@
   graph_models.py run FILE X OUT   torch.jit.load(FILE)(X) -> OUT (.npy, float32); prints
                                 {"quantized_ops": n, "params": n} of the loaded graph
 Models: resnet (user-written residual CNN, scripted), depthwise (torchvision MobileNetV2 inverted residual
-blocks, traced), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoderLayer classifier, traced)."""
+blocks, traced), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoderLayer classifier, traced),
+mbconv (EfficientNet MBConv with StochasticDepth, scripted; no Python int8 reference: quantize_jit refuses it)."""
 import json
 import sys
 import types
@@ -89,12 +90,31 @@ class TransformerClassifier(nn.Module):
         return self.fc(self.encoder(self.proj(x)).mean(1))
 
 
+class MbConvNet(nn.Module):
+    """torchvision's EfficientNet MBConv block (squeeze-excitation, StochasticDepth), scripted: Python's
+    quantize_jit refuses it ("branches for `if` should return values that are observed consistently")."""
+
+    def __init__(self):
+        super().__init__()
+        from functools import partial
+        from torchvision.models.efficientnet import MBConv, MBConvConfig
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.SiLU())
+        self.block = MBConv(MBConvConfig(4, 3, 1, 16, 16, 1), 0.2, partial(nn.BatchNorm2d, eps=1e-3))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.block(self.stem(x))), 1))
+
+
 def build(name):
     torch.manual_seed(7)
     if name == "resnet":
         m, shape, classes, how = ResNet(), (3, 16, 16), 10, "script"
     elif name == "depthwise":
         m, shape, classes, how = Depthwise(), (3, 16, 16), 10, "trace"
+    elif name == "mbconv":
+        m, shape, classes, how = MbConvNet(), (3, 16, 16), 10, "script"
     elif name == "lstm":
         m, shape, classes, how = LstmClassifier(), (10, 12), 5, "script"
     else:
@@ -111,7 +131,7 @@ def build(name):
     return m, shape, classes, how
 
 
-NAMES = ["resnet", "depthwise", "lstm", "transformer"]
+NAMES = ["resnet", "depthwise", "lstm", "transformer", "mbconv"]
 
 
 def make(directory):
@@ -130,8 +150,9 @@ def make(directory):
         torch.save({"x": calib, "y": y}, f"{directory}/{name}.data.pt")
         with torch.no_grad():
             np.save(f"{directory}/{name}.ref.npy", ts(x).numpy())
-            dyn = quantize_dynamic_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": default_dynamic_qconfig})
-            np.save(f"{directory}/{name}.dynamic.npy", dyn(x).numpy())
+            if name != "mbconv":
+                dyn = quantize_dynamic_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": default_dynamic_qconfig})
+                np.save(f"{directory}/{name}.dynamic.npy", dyn(x).numpy())
             if name == "lstm":
                 eager = quantize_dynamic(m, {nn.Linear, nn.LSTM}, dtype=torch.qint8)
                 np.save(f"{directory}/{name}.eager_dynamic.npy", eager(x).numpy())
@@ -142,8 +163,9 @@ def make(directory):
                 for i in range(0, data.shape[0], 16):
                     model(data[i:i + 16])
 
-            st = quantize_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": qconfig}, calibrate, [calib])
-            np.save(f"{directory}/{name}.static.npy", st(x).numpy())
+            if name != "mbconv":  # Python's passes refuse it; TorchSlim folds the eval-mode branches first
+                st = quantize_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": qconfig}, calibrate, [calib])
+                np.save(f"{directory}/{name}.static.npy", st(x).numpy())
 
 
 def run(file, x, out):

@@ -5,6 +5,8 @@
 
 #include <c10/util/Exception.h>
 #include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/serialization/import.h>
 
@@ -89,6 +91,24 @@ std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Mod
     for (const auto& method : m.get_methods())
       if (seen.insert(method.graph().get()).second) out.push_back(method.graph());
   return out;
+}
+
+void fold_training_flag(const torch::jit::Module& module, bool training) {
+  for (const auto& g : all_graphs(module)) {
+    std::vector<torch::jit::Node*> reads;
+    for_each_node(*g->block(), [&](torch::jit::Node* n) {
+      if (n->kind() == c10::prim::GetAttr && n->s(c10::attr::name) == "training" &&
+          n->input(0)->type()->cast<c10::ClassType>() && n->input(0)->type()->expectRef<c10::ClassType>().is_module())
+        reads.push_back(n);
+    });
+    if (reads.empty()) continue;
+    for (torch::jit::Node* n : reads) {
+      torch::jit::WithInsertPoint guard(n);
+      n->output()->replaceAllUsesWith(g->insertConstant(training));
+    }
+    torch::jit::ConstantPropagation(g);
+    torch::jit::EliminateDeadCode(g);
+  }
 }
 
 }  // namespace torchslim::graph

@@ -30,4 +30,10 @@ int64_t state_bytes(const torch::jit::Module& module);
 /// Every method graph of the module and of its submodules (for in-place rewrites).
 std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Module& module);
 
+/// Replaces every read of a module's `training` flag in every method by the constant `training`
+/// and removes the branches that became dead (StochasticDepth's `if not self.training`, dropout
+/// switches). For models that will only run in that mode; the module's types must be its own
+/// (Module::clone()).
+void fold_training_flag(const torch::jit::Module& module, bool training);
+
 }  // namespace torchslim::graph

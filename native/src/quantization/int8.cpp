@@ -14,6 +14,7 @@
 #include <torch/csrc/jit/passes/quantization/insert_quant_dequant.h>
 
 #include "core/error.h"
+#include "graph/walk.h"
 #include "quantization/engines.h"
 #include "quantization/observers.h"
 #include "quantization/rnn.h"
@@ -87,10 +88,13 @@ void prepare_int8(ScriptModel& out, const ScriptModel& model, const std::string&
   quantization::EngineGuard guard(engine);
   // Folded weights must be leaves (QAT trains them): no autograd history while preparing.
   std::optional<at::NoGradGuard> no_grad(std::in_place);
-  torch::jit::Module m = model.module().deepcopy();
+  torch::jit::Module m = model.module().clone();  // own types: method graphs are simplified below
   check_cpu(m);
   check_skip(m, skip);
   m.eval();
+  // Eval-mode branches (StochasticDepth, dropout switches) go: the observer pass needs every
+  // branch to observe alike. QAT then trains with eval-mode dropout and frozen BatchNorm.
+  graph::fold_training_flag(m, false);
   quantization::ObserverSpec act;
   act.kind = qat ? "moving_average" : observer;
   act.reduce_range = guard.reduce_range();
@@ -133,10 +137,11 @@ void quantize_dynamic(ScriptModel& out, const ScriptModel& model, bool per_chann
   TS_API_BEGIN
   quantization::EngineGuard guard(engine);
   at::NoGradGuard no_grad;
-  torch::jit::Module m = model.module().deepcopy();
+  torch::jit::Module m = model.module().clone();
   check_cpu(m);
   check_skip(m, skip);
   m.eval();
+  graph::fold_training_flag(m, false);
   quantization::ObserverSpec act;
   act.kind = "placeholder";
   m = torch::jit::FoldConvBatchNorm(m);

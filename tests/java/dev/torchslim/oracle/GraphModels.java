@@ -7,11 +7,12 @@ import java.util.List;
 
 /**
  * The real test models of tests/oracle/graph_models.py (a residual CNN, MobileNetV2 depthwise
- * blocks, an LSTM classifier, a transformer encoder layer) with Python's references, made once
+ * blocks, an LSTM classifier, a transformer encoder layer, an EfficientNet MBConv block) with
+ * Python's references, made once
  * per JVM under target/oracle-models.
  */
 public final class GraphModels {
-    public static final List<String> NAMES = List.of("resnet", "depthwise", "lstm", "transformer");
+    public static final List<String> NAMES = List.of("resnet", "depthwise", "lstm", "transformer", "mbconv");
     private static Path dir;
 
     private GraphModels() {}
@@ -19,7 +20,7 @@ public final class GraphModels {
     public static synchronized Path dir() {
         if (dir == null) {
             Path d = Paths.get("target", "oracle-models");
-            if (!Files.exists(d.resolve("transformer.static.npy"))) {
+            if (!Files.exists(d.resolve("mbconv.ref.npy"))) {
                 try {
                     Files.createDirectories(d);
                 } catch (java.io.IOException e) {

@@ -82,6 +82,26 @@ class GraphQuantizeOracleTest {
         }
     }
 
+    /** Python's quantize_jit refuses scripted EfficientNet blocks (StochasticDepth's training branch); TorchSlim runs them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mbconv"})
+    void staticInt8RunsWherePythonsPassesRefuse(String name) throws Exception {
+        try (TensorScope scope = new TensorScope();
+             ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"))) {
+            TensorData data = TensorData.load(GraphModels.file(name, ".data.pt"));
+            try (ScriptModel q = Quantize.apply(model, Int8StaticConfig.config(), data.batches(16, Integer.MAX_VALUE));
+                 ScriptModel d = Quantize.apply(model, Int8DynamicConfig.config())) {
+                Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
+                Tensor ref = Npy.read(GraphModels.file(name, ".ref.npy"));
+                double err = relativeError(q.forward(x), ref);
+                assertTrue(err < 0.1, name + ": static int8 is " + err + " of the range from fp32");
+                assertTrue(q.countOps("quantized::conv2d") > 0, q.graph());
+                assertTrue(relativeError(d.forward(x), ref) < 0.1, name + " dynamic");
+                checkInPython(q, name, "static", q.forward(x));
+            }
+        }
+    }
+
     /** Saves q, runs it in Python on the same inputs: same output, quantized ops in the loaded graph. */
     private void checkInPython(ScriptModel q, String name, String mode, Tensor javaOut) throws Exception {
         Path file = tmp.resolve(name + "." + mode + ".pt");
