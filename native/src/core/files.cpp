@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <functional>
 
 #include <c10/util/Exception.h>
@@ -106,13 +107,19 @@ void write_atomically(const std::string& path, const std::vector<char>& bytes) {
 }
 
 void save_module_atomically(torch::jit::Module& module, const std::string& path) {
-  // Straight to the file: no serialized copy of the whole model in memory.
+  // Streamed into the file (no serialized copy of the whole model in memory), through a stream
+  // rather than a file name: save(filename) would name the archive's folder after the temp file.
   replace_atomically(path, [&](const std::string& tmp) {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    TORCH_CHECK(out.good(), "cannot write ", path, ": ", error_text());
     try {
-      module.save(tmp);
+      module.save(out);
     } catch (const c10::Error& e) {
       TORCH_CHECK(false, "cannot write ", path, ": ", e.what_without_backtrace());
     }
+    out.flush();
+    TORCH_CHECK(out.good(), "cannot write ", path, ": ", error_text());
+    out.close();
   });
 }
 

@@ -12,6 +12,8 @@
 #include "check.h"
 #include "core/error.h"
 #include "core/files.h"
+
+#include <torch/csrc/jit/api/module.h>
 #include "torchslim/core.h"
 #include "torchslim/cuda.h"
 
@@ -127,5 +129,19 @@ TS_TEST(write_atomically_refuses_directories_and_links_naming_the_output) {
   TS_CHECK(entries(dir) == 2);
   ::unlink(link.c_str());
   ::rmdir(sub.c_str());
+  ::rmdir(dir.c_str());
+}
+
+TS_TEST(save_module_atomically_names_the_archive_independently_of_the_temp_file) {
+  const std::string dir = fresh_dir();
+  const std::string out = dir + "/model.pt";
+  torch::jit::Module m("m");
+  m.register_parameter("w", torch::ones({2}), false);
+  torchslim::save_module_atomically(m, out);
+  const std::string bytes = read_all(out);
+  TS_CHECK(bytes.find("archive/data.pkl") != std::string::npos);
+  TS_CHECK(bytes.find(".ts") == std::string::npos);  // no temp name inside the archive
+  TS_CHECK(entries(dir) == 1);
+  ::unlink(out.c_str());
   ::rmdir(dir.c_str());
 }
