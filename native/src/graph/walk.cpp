@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include <c10/util/Exception.h>
+#include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
@@ -94,7 +95,26 @@ std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Mod
 }
 
 void fold_training_flag(const torch::jit::Module& module, bool training) {
-  for (const auto& g : all_graphs(module)) {
+  for (auto g : all_graphs(module)) {
+    // Functions called from methods take `training` as an argument (torchvision's
+    // stochastic_depth): inline them so the constant reaches their branches.
+    for (int depth = 0; depth < 8; ++depth) {  // functions calling functions
+      std::vector<torch::jit::Node*> calls;
+      for_each_node(*g->block(), [&](torch::jit::Node* n) {
+        if (n->kind() == c10::prim::CallFunction) calls.push_back(n);
+      });
+      int inlined = 0;
+      for (torch::jit::Node* n : calls) {
+        auto fn_type = n->input(0)->type()->cast<c10::FunctionType>();
+        if (!fn_type) continue;
+        if (auto* callee = torch::jit::tryToGraphFunction(*fn_type->function())) {
+          n->removeInput(0);  // the function value; the callee takes the rest (as torch::jit::Inline does)
+          torch::jit::inlineCallTo(n, callee);
+          ++inlined;
+        }
+      }
+      if (inlined == 0) break;
+    }
     std::vector<torch::jit::Node*> reads;
     for_each_node(*g->block(), [&](torch::jit::Node* n) {
       if (n->kind() == c10::prim::GetAttr && n->s(c10::attr::name) == "training" &&
