@@ -2,7 +2,7 @@
 # Acceptance run of issue "Any model": ./torchslim quantize in every mode on real architectures saved by
 # Python torch 2.13 (tests/oracle/real_models.py), each output checked in Python (loads, runs, quantized
 # ops, argmax agreement with fp32 on 32 inputs, max error / output range). Writes a markdown table.
-# Usage: tests/bench/real-models.sh [DIR] [MODES...]   (DIR default target/real-models)
+# Usage: [MODELS="resnet18.trace lstm"] tests/bench/real-models.sh [DIR] [MODES...]   (DIR default target/real-models)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -16,10 +16,12 @@ jar=$(ls target/torchslim-*.jar | grep -v -- '-sources\|-tests' | head -n 1)
 cp "$jar" "$dir/torchslim.jar"
 run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$dir/torchslim.jar:$(cat target/classpath.txt)" dev.torchslim.cli.Main "$@"; }
 [ -f "$dir/transformer.pt" ] || "$py" tests/oracle/real_models.py make "$dir"
-report="$dir/report.md"
+report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
 echo "| model | mode | exit | loads | runs | quantized ops | argmax agreement | max error / range | size in -> out (bytes) |" > "$report"
 echo "|---|---|---|---|---|---|---|---|---|" >> "$report"
-for f in "$dir"/*.pt; do
+files=()
+if [ -n "${MODELS:-}" ]; then for m in $MODELS; do files+=("$dir/$m.pt"); done; else files=("$dir"/*.pt); fi
+for f in "${files[@]}"; do
   case "$f" in *.data.pt) continue;; esac
   name=$(basename "$f" .pt)
   for mode in "${modes[@]}"; do
