@@ -63,13 +63,7 @@ class ScriptModelTest {
                 assertTrue(traced.forward(x).sub(want).abs().max().item_double() < 1e-6);
                 assertEquals("__torch__.torch.nn.modules.conv.Conv2d", traced.modules().get("conv1"));
                 assertEquals(SimpleModelParameterCount.of(model), traced.parameterCount());
-                Path file = tmp.resolve("simple.pt");
-                traced.save(file);
-                Path xs = tmp.resolve("x.npy");
-                Npy.write(xs, x);
-                Path out = tmp.resolve("out.npy");
-                PythonOracle.run("graph_models.py", "run", file.toString(), xs.toString(), out.toString());
-                assertTrue(Npy.read(out).sub(want).abs().max().item_double() < 1e-5);
+                assertTrue(runInPython(traced, "simple.pt", x).sub(want).abs().max().item_double() < 1e-5);
             }
             // the trace owns copies: changing the Java model leaves it as it was
             try (ScriptModel traced = ScriptModel.trace(model, x)) {
@@ -94,13 +88,7 @@ class ScriptModelTest {
                 assertTrue(traced.forward(x).sub(want).abs().max().item_double() < 1e-6);
                 assertEquals(2, traced.parameterInfo().stream().filter(p -> p.name().endsWith("weight")).count());
                 assertTrue(traced.parameterInfo().get(0).name().startsWith("fc1."), traced.parameterInfo().toString());
-                Path file = tmp.resolve("java-forward.pt");
-                traced.save(file);
-                Path xs = tmp.resolve("x.npy");
-                Npy.write(xs, x);
-                Path out = tmp.resolve("out.npy");
-                PythonOracle.run("graph_models.py", "run", file.toString(), xs.toString(), out.toString());
-                assertTrue(Npy.read(out).sub(want).abs().max().item_double() < 1e-5);
+                assertTrue(runInPython(traced, "java-forward.pt", x).sub(want).abs().max().item_double() < 1e-5);
             }
             // an exception in the Java forward arrives as itself, not as a crash
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -145,6 +133,17 @@ class ScriptModelTest {
         }
         assertThrows(IllegalStateException.class, () -> traced.forward(x));
         traced.close();  // a second close does nothing
+    }
+
+    /** Saves the model, runs it in Python on x, returns Python's output. */
+    private Tensor runInPython(ScriptModel model, String name, Tensor x) throws Exception {
+        Path file = tmp.resolve(name);
+        model.save(file);
+        Path xs = tmp.resolve(name + ".x.npy");
+        Npy.write(xs, x);
+        Path out = tmp.resolve(name + ".out.npy");
+        PythonOracle.run("graph_models.py", "run", file.toString(), xs.toString(), out.toString());
+        return Npy.read(out);
     }
 
     /** Parameters of a bytedeco module, counted in Java. */
