@@ -4,7 +4,6 @@ import dev.torchslim.core.TensorScope;
 import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
-import dev.torchslim.oracle.Npy;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
@@ -67,7 +66,7 @@ public final class GraphQuantBenchmark {
     private static void measureJava(Path dir, String name, int batch, Map<String, Double> out) throws Exception {
         try (TensorScope scope = new TensorScope(); ScriptModel fp32 = ScriptModel.load(dir.resolve(name + ".pt"))) {
             fp32.eval();
-            Tensor x = Npy.read(dir.resolve(name + ".x.npy")).narrow(0, 0, batch);
+            Tensor x = TensorData.readNpy(dir.resolve(name + ".x.npy")).narrow(0, 0, batch);
             try (ScriptModel opt = fp32.optimizedForInference();
                  ScriptModel int8 = name.startsWith("resnet")
                          ? Quantize.apply(fp32, Int8StaticConfig.config().withEngine(Engine.X86),
