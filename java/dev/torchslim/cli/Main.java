@@ -11,7 +11,8 @@ public final class Main {
     static List<Command> commands() {
         return List.of(new DemoCommand(),
                 new PruneCommand(),
-                new QuantizeCommand());
+                new QuantizeCommand(),
+                new LowRankCommand());
     }
 
     private Main() {}
