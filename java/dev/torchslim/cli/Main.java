@@ -12,7 +12,8 @@ public final class Main {
         return List.of(new DemoCommand(),
                 new PruneCommand(),
                 new QuantizeCommand(),
-                new LowRankCommand());
+                new LowRankCommand(),
+                new DistillCommand());
     }
 
     private Main() {}
