@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.SequentialImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -35,10 +36,19 @@ public final class ScriptModel extends NativeResource {
         return new ScriptModel(handle);
     }
 
-    /** A new, empty native model for a technique to fill. */
+    /**
+     * A new, empty native model for a technique to fill. It is owned by the ScriptModel that will
+     * wrap it, never by an enclosing TensorScope (which would free it when the scope closes).
+     */
     public static NativeScriptModel newNative() {
         NativeLibrary.ensureLoaded();
-        return new NativeScriptModel();
+        NativeScriptModel h = new NativeScriptModel();
+        PointerScope scope = PointerScope.getInnerScope();
+        if (scope != null) {
+            h.retainReference();  // detach releases the scope's reference
+            scope.detach(h);
+        }
+        return h;
     }
 
     /** Loads a TorchScript file. */

@@ -23,8 +23,8 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <pre>tests/bench/run.sh dev.torchslim.bench.LowRankBenchmark [n 4096] [rank 512] [threads 2] [gaussian,decaying] [python]</pre>
  *
- * OpenBLAS stays at TorchSlim's default of one thread: with two (setBlasThreads(2)) this run
- * crashed in LAPACK under LibTorch's OpenMP pool.
+ * OpenBLAS stays at TorchSlim's default of one thread. Do not rebuild while it runs: the build
+ * replaces the native library it has mapped.
  */
 public final class LowRankBenchmark {
     private LowRankBenchmark() {}
