@@ -41,12 +41,17 @@ public final class DistillationStages {
     }
 
     public static DemoStage distilledStudent() {
+        return distilledStudent(KD);
+    }
+
+    /** The distilled student with other KD settings (for searching them). */
+    public static DemoStage distilledStudent(KdConfig kd) {
         return ctx -> {
             try (ScriptModel student = student(); ScriptModel teacher = teacher(ctx); TensorScope scope = new TensorScope()) {
                 Tensor soft = TeacherLogits.compute(teacher, ctx.train().images(), 1000);
-                List<Double> losses = Distiller.fit(student, soft, data(ctx), KD, config());
+                List<Double> losses = Distiller.fit(student, soft, data(ctx), kd, config());
                 ctx.out().printf("  distilled student: teacher baseline, T %.3g, alpha %.3g, KD loss per epoch %s%n",
-                        KD.temperature(), KD.alpha(), rounded(losses));
+                        kd.temperature(), kd.alpha(), rounded(losses));
                 LowRankStages.record(ctx, "distilled student", student);
             }
         };

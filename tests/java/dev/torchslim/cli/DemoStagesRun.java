@@ -16,7 +16,9 @@ import org.bytedeco.pytorch.SequentialImpl;
  * Runs only the distillation and low-rank demo stages on the demo's cached baseline (not a test):
  * the same rows as ./torchslim demo, without re-running the pruning and int8 stages.
  *
- * <pre>tests/bench/run.sh dev.torchslim.cli.DemoStagesRun [target/demo-cache/simple-model-e3-s1.pt] [threads 2]</pre>
+ * <pre>tests/bench/run.sh dev.torchslim.cli.DemoStagesRun [target/demo-cache/simple-model-e3-s1.pt] [threads 2] [T:alpha,...]</pre>
+ *
+ * With a third argument, only distilled students at those (temperature, alpha) points run.
  */
 public final class DemoStagesRun {
     private DemoStagesRun() {}
@@ -35,9 +37,18 @@ public final class DemoStagesRun {
             }
             DemoContext ctx = new DemoContext(trainer, baseline, System.out);
             System.out.println(StageTable.header());
-            for (DemoStage stage : List.of(ctx2 -> ctx2.recordModule("baseline", ctx2.baseline()),
+            List<DemoStage> stages = new java.util.ArrayList<>(List.of(ctx2 -> ctx2.recordModule("baseline", ctx2.baseline()),
                     DistillationStages.studentFromScratch(), DistillationStages.distilledStudent(),
-                    LowRankStages.fc1(DemoCommand.LOW_RANK_FC1, 1))) {
+                    LowRankStages.fc1(DemoCommand.LOW_RANK_FC1, 1)));
+            if (args.length > 2) {
+                stages.clear();
+                for (String point : args[2].split(",")) {
+                    String[] ta = point.split(":");
+                    stages.add(DistillationStages.distilledStudent(
+                            new dev.torchslim.distill.KdConfig(Double.parseDouble(ta[0]), Double.parseDouble(ta[1]))));
+                }
+            }
+            for (DemoStage stage : stages) {
                 stage.run(ctx);
             }
         }
