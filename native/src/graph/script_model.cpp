@@ -61,7 +61,19 @@ void ScriptModel::load(const std::string& path) {
 
 void ScriptModel::copy_from(const ScriptModel& other) {
   TS_API_BEGIN
-  reset(other.module().deepcopy());
+  // Copied under no_grad, parameters are leaves an optimizer can step (a clone under grad mode
+  // is not); their requires_grad flags are copied after.
+  torch::jit::Module copy;
+  {
+    at::NoGradGuard no_grad;
+    copy = other.module().deepcopy();
+  }
+  std::vector<at::Tensor> source;
+  for (const auto& p : other.module().parameters(true)) source.push_back(p);
+  size_t i = 0;
+  for (const auto& p : copy.parameters(true))
+    if (i < source.size()) p.requires_grad_(source[i++].requires_grad());
+  reset(copy);
   TS_API_END
 }
 

@@ -64,6 +64,15 @@ void add_traced_forward(torch::jit::Module& self, const std::function<at::Tensor
   self.type()->addMethod(function);
 }
 
+// The traced model's own copy of the weights: leaves (copied without autograd history) that
+// take gradients, so an optimizer can train the ScriptModel.
+torch::jit::Module owned_copy(const torch::jit::Module& traced) {
+  torch::jit::Module copy = traced.deepcopy();
+  for (auto p : copy.parameters(true))
+    if (p.is_floating_point()) p.requires_grad_(true);
+  return copy;
+}
+
 }  // namespace
 
 void ScriptModel::trace_sequential(torch::nn::Module& module, const at::Tensor& example) {
@@ -110,7 +119,7 @@ void ScriptModel::trace_sequential(torch::nn::Module& module, const at::Tensor& 
   auto* fn = cu->create_function(c10::QualifiedName(*root.type()->name(), "forward"), g);
   root.type()->addMethod(fn);
   if (was_training) module.train();
-  reset(root.deepcopy());  // the model owns copies of the weights
+  reset(owned_copy(root));
   TS_API_END
 }
 
@@ -129,7 +138,7 @@ void ScriptModel::trace_module(torch::nn::Module& module, TraceForward& forward,
     throw;
   }
   if (was_training) module.train();
-  reset(root.deepcopy());
+  reset(owned_copy(root));
   TS_API_END
 }
 

@@ -12,7 +12,9 @@ public final class Main {
         return List.of(new DemoCommand(),
                 new PruneCommand(),
                 new QuantizeCommand(),
-                new FinetuneCommand());
+                new FinetuneCommand(),
+                new LowRankCommand(),
+                new DistillCommand());
     }
 
     private Main() {}

@@ -38,6 +38,17 @@ public final class TensorData {
         this.y = y;
     }
 
+    /** Inputs and targets already in memory (y may be null); name stands for the file in messages. */
+    public static TensorData of(String name, Tensor x, Tensor y) {
+        if (x == null || x.dim() < 1) {
+            throw new IllegalArgumentException("inputs must be a tensor with rows");
+        }
+        if (y != null && y.size(0) != x.size(0)) {
+            throw new IllegalArgumentException(name + ": x has " + x.size(0) + " rows but y has " + y.size(0));
+        }
+        return new TensorData(java.nio.file.Paths.get(name), x, y);
+    }
+
     /** Reads {@code x} (and {@code y}, when present) from a .pt dict, or x from a .npy file. */
     public static TensorData load(Path file) {
         if (file == null) {

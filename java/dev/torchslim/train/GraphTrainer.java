@@ -35,6 +35,12 @@ public final class GraphTrainer {
         }
     }
 
+    /** A loss that also sees which rows of the data the batch holds (distillation looks up cached teacher outputs). */
+    @FunctionalInterface
+    public interface BatchLoss {
+        Tensor compute(Tensor output, Tensor target, Tensor rows);
+    }
+
     private GraphTrainer() {}
 
     /** Trains the model in place; returns the mean loss of each epoch. The model is left in eval mode. */
@@ -47,6 +53,16 @@ public final class GraphTrainer {
      * exactly zero before training (pruned) are zero after every step (pruning masks kept).
      */
     public static List<Double> fit(ScriptModel model, TensorData data, Loss loss, Config config, boolean keepZeros) {
+        return fit(model, data, (output, target, rows) -> loss.compute(output, target), config, keepZeros);
+    }
+
+    /** As {@link #fit(ScriptModel, TensorData, Loss, Config)} with a loss over the batch's row indices too. */
+    public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config) {
+        return fit(model, data, loss, config, false);
+    }
+
+    /** The training loop: Adam, seeded shuffling, optional pruning masks kept. */
+    public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config, boolean keepZeros) {
         if (!data.hasTargets()) {
             throw new IllegalArgumentException(data.file() + " has no targets ('y'): training needs torch.save({'x': X, 'y': Y}, path)");
         }
@@ -94,7 +110,7 @@ public final class GraphTrainer {
                             Tensor idx = perm.narrow(0, from, Math.min(config.batchSize(), n - from));
                             adam.zero_grad();
                             Tensor l = loss.compute(model.forward(data.x().index_select(0, idx)),
-                                    data.y().index_select(0, idx));
+                                    data.y().index_select(0, idx), idx);
                             l.backward();
                             adam.step();
                             for (Tensor[] pm : masks) {

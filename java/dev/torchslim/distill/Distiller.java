@@ -1,0 +1,44 @@
+package dev.torchslim.distill;
+
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.train.GraphTrainer;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The entry point of knowledge distillation: trains a student {@link ScriptModel} in place on the
+ * data's inputs with {@link KdLoss} against a frozen teacher's outputs, through the shared
+ * {@link GraphTrainer} (Adam, seeded shuffling). Teacher and student may each be a TorchScript
+ * file or a traced Java Sequential; they must predict the same number of classes.
+ *
+ * <pre>{@code
+ * Tensor soft = TeacherLogits.compute(teacher, data.x(), 256);      // once per data set
+ * Distiller.fit(student, soft, data, KdConfig.defaults(), new GraphTrainer.Config(64, 1e-3, 3, 1));
+ * }</pre>
+ */
+public final class Distiller {
+    static final int TEACHER_BATCH = 256;
+
+    private Distiller() {}
+
+    /** Computes the teacher's outputs once, then distils; returns the mean loss of each epoch. */
+    public static List<Double> fit(ScriptModel student, ScriptModel teacher, TensorData data, KdConfig kd,
+            GraphTrainer.Config config) {
+        return fit(student, TeacherLogits.compute(teacher, data.x(), TEACHER_BATCH), data, kd, config);
+    }
+
+    /** Distils from cached teacher outputs, one row per row of data. */
+    public static List<Double> fit(ScriptModel student, Tensor teacherLogits, TensorData data, KdConfig kd,
+            GraphTrainer.Config config) {
+        if (student == null || teacherLogits == null || data == null || kd == null || config == null) {
+            throw new IllegalArgumentException("student, teacher outputs, data and configs must not be null");
+        }
+        if (teacherLogits.dim() != 2 || teacherLogits.size(0) != data.size()) {
+            throw new IllegalArgumentException("teacher outputs must be [" + data.size() + ", classes], got "
+                    + java.util.Arrays.toString(teacherLogits.sizes().vec().get()));
+        }
+        return GraphTrainer.fit(student, data,
+                (output, target, rows) -> KdLoss.compute(output, teacherLogits.index_select(0, rows), target, kd), config);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.torchslim.lowrank;
+
+/**
+ * A Linear layer of a model as the factorizer sees it: its module path, its weight's shape
+ * [outFeatures, inFeatures], and its TorchScript class (Linears that share a class are factorized
+ * together or not at all).
+ */
+public record LinearLayer(String name, long outFeatures, long inFeatures, String className) {
+    /** Parameters of the dense weight. */
+    public long denseParams() {
+        return outFeatures * inFeatures;
+    }
+
+    /** Parameters of the two factors at a rank. */
+    public long factorParams(int rank) {
+        return (long) rank * (outFeatures + inFeatures);
+    }
+
+    /** The largest rank the weight has. */
+    public int maxRank() {
+        return (int) Math.min(outFeatures, inFeatures);
+    }
+
+    /** The largest rank whose factors hold fewer parameters than the dense weight (0: none). */
+    public int largestSavingRank() {
+        long r = (denseParams() - 1) / (outFeatures + inFeatures);
+        return (int) Math.min(r, maxRank());
+    }
+}

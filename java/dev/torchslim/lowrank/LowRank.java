@@ -1,0 +1,166 @@
+package dev.torchslim.lowrank;
+
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.jni.LowRankApi;
+import dev.torchslim.jni.NativeScriptModel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The entry point of low-rank factorization, on any {@link ScriptModel}: each chosen Linear
+ * becomes two Linears (in -> rank -> out) from the truncated SVD of its weight. The result is a
+ * new ScriptModel (the input is left as it was) that trains, and saves as a TorchScript file
+ * Python's {@code torch.jit.load} runs:
+ *
+ * <pre>{@code
+ * try (LowRankResult r = LowRank.apply(model, RankPolicy.energy(0.9))) {
+ *     r.model().save(Path.of("lowrank.pt"));
+ * }
+ * }</pre>
+ *
+ * A rank whose factors would hold as many parameters as the weight is skipped (kept dense) and
+ * said so in the layer's {@link LayerDecision#reason()}.
+ */
+public final class LowRank {
+    /** Energy is reported for layers up to this many weights even when the policy does not need it. */
+    static final long ENERGY_REPORT_LIMIT = 1L << 22;
+
+    private LowRank() {}
+
+    /** The Linears of the model that can be factorized, in module order. */
+    public static List<LinearLayer> linearLayers(ScriptModel model) {
+        String table;
+        try (ScriptModel.Use use = model.use()) {
+            table = LowRankApi.linear_layers(model.handle());
+        }
+        List<LinearLayer> out = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            if (!line.isEmpty()) {
+                String[] f = line.split("\t", -1);
+                out.add(new LinearLayer(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3]));
+            }
+        }
+        return out;
+    }
+
+    /** The singular values of a Linear's weight, largest first. */
+    public static double[] singularValues(ScriptModel model, String layer) {
+        try (ScriptModel.Use use = model.use()) {
+            return doubles(LowRankApi.linear_singular_values(model.handle(), layer));
+        }
+    }
+
+    /** What {@link #apply} would do with each Linear, without doing it. */
+    public static List<LayerDecision> plan(ScriptModel model, RankPolicy policy) {
+        if (model == null || policy == null) {
+            throw new IllegalArgumentException("model and rank policy must not be null");
+        }
+        List<LinearLayer> layers = linearLayers(model);
+        if (policy instanceof ExplicitRank explicit) {
+            for (String name : explicit.ranks().keySet()) {
+                if (layers.stream().noneMatch(l -> l.name().equals(name))) {
+                    throw new IllegalArgumentException("no Linear named '" + name + "' in the model; its Linear layers are: "
+                            + (layers.isEmpty() ? "(none)" : layers.stream().map(LinearLayer::name).collect(Collectors.joining(", "))));
+                }
+            }
+        }
+        List<LayerDecision> decisions = new ArrayList<>();
+        for (LinearLayer layer : layers) {
+            Map<String, double[]> cache = new HashMap<>();
+            Supplier<double[]> spectrum = () -> cache.computeIfAbsent(layer.name(), n -> singularValues(model, n));
+            OptionalInt asked = policy.rank(layer, spectrum);
+            if (asked.isEmpty()) {
+                decisions.add(LayerDecision.dense(layer, 0, Double.NaN, "not selected"));
+                continue;
+            }
+            int rank = asked.getAsInt();
+            if (rank < 1 || rank > layer.maxRank()) {
+                throw new IllegalArgumentException("the rank of '" + layer.name() + "' (" + layer.outFeatures() + "x"
+                        + layer.inFeatures() + ") must be in 1.." + layer.maxRank() + ", got " + rank);
+            }
+            if (!cache.containsKey(layer.name()) && layer.denseParams() <= ENERGY_REPORT_LIMIT) {
+                spectrum.get();
+            }
+            double energy = cache.containsKey(layer.name()) ? energy(cache.get(layer.name()), rank) : Double.NaN;
+            if (layer.factorParams(rank) >= layer.denseParams()) {
+                decisions.add(LayerDecision.dense(layer, rank, energy, "skipped: rank " + rank + " keeps "
+                        + layer.factorParams(rank) + " >= " + layer.denseParams() + " parameters (saves at rank <= "
+                        + layer.largestSavingRank() + ")"));
+            } else {
+                decisions.add(new LayerDecision(layer, rank, true, layer.denseParams(), layer.factorParams(rank), energy, "factorized"));
+            }
+        }
+        return keepClassesWhole(decisions);
+    }
+
+    public static LowRankResult apply(ScriptModel model, RankPolicy policy) {
+        return apply(model, policy, LowRankConfig.defaults());
+    }
+
+    /** Factorizes the Linears the policy picks; the result holds the new model and every decision. */
+    public static LowRankResult apply(ScriptModel model, RankPolicy policy, LowRankConfig config) {
+        List<LayerDecision> decisions = plan(model, policy);
+        String plan = decisions.stream().filter(LayerDecision::factorized)
+                .map(d -> d.layer().name() + ":" + d.rank()).collect(Collectors.joining(","));
+        NativeScriptModel out = ScriptModel.newNative();
+        try (ScriptModel.Use use = model.use()) {
+            if (plan.isEmpty()) {
+                out.copy_from(model.handle());
+            } else {
+                LowRankApi.factorize_linear(out, model.handle(), plan, config.method().nativeName(),
+                        config.powerIterations(), config.seed());
+            }
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return new LowRankResult(ScriptModel.adopt(out), decisions);
+    }
+
+    /** Linears of one TorchScript class share their code: factorized all together, or none. */
+    private static List<LayerDecision> keepClassesWhole(List<LayerDecision> decisions) {
+        Map<String, List<LayerDecision>> byClass = new LinkedHashMap<>();
+        for (LayerDecision d : decisions) {
+            byClass.computeIfAbsent(d.layer().className(), k -> new ArrayList<>()).add(d);
+        }
+        List<LayerDecision> out = new ArrayList<>();
+        for (LayerDecision d : decisions) {
+            List<LayerDecision> twins = byClass.get(d.layer().className());
+            LayerDecision dense = twins.stream().filter(t -> !t.factorized()).findFirst().orElse(null);
+            if (d.factorized() && dense != null) {
+                out.add(LayerDecision.dense(d.layer(), d.rank(), d.energyKept(), "skipped: shares its TorchScript class with '"
+                        + dense.layer().name() + "', which stays dense (give both a rank)"));
+            } else {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    static double energy(double[] s, int rank) {
+        double total = 0;
+        double kept = 0;
+        for (int i = 0; i < s.length; i++) {
+            total += s[i] * s[i];
+            if (i < rank) {
+                kept += s[i] * s[i];
+            }
+        }
+        return total == 0 ? 1 : kept / total;
+    }
+
+    static double[] doubles(Tensor t) {
+        Tensor d = t.to(torch.ScalarType.Double).contiguous();
+        double[] out = new double[(int) d.numel()];
+        d.data_ptr_double().get(out);
+        return out;
+    }
+}
