@@ -38,10 +38,12 @@ public final class QuantizeCommand implements Command {
         return String.join("\n",
                 "quantize --in MODEL.pt --out OUT.pt --mode dynamic|static|qat|weight-int8|weight-int4|fp16|bf16",
                 "         [--data DATA.pt|X.npy] [--calib 32] [--batch 32] [--observer minmax|moving_average]",
-                "         [--per-channel] [--engine x86|fbgemm|qnnpack|onednn] [--keep-float fc,classifier]",
+                "         [--per-channel|--per-tensor] [--engine x86|fbgemm|qnnpack|onednn] [--keep-float fc,classifier]",
                 "         [--loss ce|nll|mse] [--epochs 1] [--lr 1e-4] [--seed 0] [--group 64] [--cast-output]",
                 "  MODEL.pt: any TorchScript file (torch.jit.script(m).save or torch.jit.trace(m, x).save).",
                 "  OUT.pt: TorchScript that Python's torch.jit.load runs, without TorchSlim.",
+                "  Weights: per output channel for static and qat, per tensor for dynamic (PyTorch's defaults);",
+                "    --per-channel / --per-tensor choose.",
                 "  dynamic: int8 weights for every Linear, LSTM and GRU; activations quantized per call.",
                 "  static: observers calibrated on --calib batches of --batch rows of --data (a torch.save'd",
                 "    {'x': X, 'y': Y} dict, or a .npy array), Conv+BN folded, ReLU fused, quantized:: ops.",
@@ -54,7 +56,7 @@ public final class QuantizeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, Set.of("in", "out", "mode", "data", "calib", "batch", "observer", "engine",
-                "keep-float", "loss", "epochs", "lr", "seed", "group"), Set.of("per-channel", "cast-output", "force"));
+                "keep-float", "loss", "epochs", "lr", "seed", "group"), Set.of("per-channel", "per-tensor", "cast-output", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         String mode = args.require("mode");
@@ -63,7 +65,10 @@ public final class QuantizeCommand implements Command {
         }
         OutputFiles.check(in, out, args.flag("force"));
         ModelFiles.requireTorchScript(in);
-        boolean perChannel = args.flag("per-channel");
+        if (args.flag("per-channel") && args.flag("per-tensor")) {
+            throw new UsageException("--per-channel and --per-tensor exclude each other");
+        }
+        boolean perChannel = args.flag("per-channel") || (!args.flag("per-tensor") && !mode.equals("dynamic"));
         Engine engine = Engine.parse(args.get("engine", "default"));
         int calib = args.intValue("calib", 32, 1, 1_000_000);
         int batch = args.intValue("batch", 32, 1, 1_000_000);
