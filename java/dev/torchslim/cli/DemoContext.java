@@ -1,6 +1,7 @@
 package dev.torchslim.cli;
 
 import dev.torchslim.data.Dataset;
+import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.jni.CoreApi;
 import dev.torchslim.model.SimpleModel;
 import dev.torchslim.report.Evaluable;
@@ -76,6 +77,13 @@ public final class DemoContext {
     /** As {@link #recordModule(String, SequentialImpl)} for a module that is a Sequential. */
     public StageResult recordModule(String stage, Module model) {
         return recordModule(stage, model.asSequential());
+    }
+
+    /** Measures a float ScriptModel (eval mode: accuracy, counts, saved TorchScript size, latency), adds a row. */
+    public StageResult recordScriptModel(String stage, ScriptModel model) {
+        model.eval();
+        return record(stage, model::forward, model.parameterCount(), model.nonzeroParameterCount(),
+                ModelMeasure.savedBytes(model));
     }
 
     /** Measures any scorer (a quantized model, say) with sizes the caller knows, and adds a row. */

@@ -35,7 +35,7 @@ public final class DistillationStages {
             try (ScriptModel student = student(); TensorScope scope = new TensorScope()) {
                 List<Double> losses = GraphTrainer.fit(student, data(ctx), Loss.NLL, config());
                 ctx.out().printf("  student from scratch: %d epochs, loss per epoch %s%n", EPOCHS, rounded(losses));
-                LowRankStages.record(ctx, "student from scratch", student);
+                ctx.recordScriptModel("student from scratch", student);
             }
         };
     }
@@ -52,7 +52,7 @@ public final class DistillationStages {
                 List<Double> losses = Distiller.fit(student, soft, data(ctx), kd, config());
                 ctx.out().printf("  distilled student: teacher baseline, T %.3g, alpha %.3g, KD loss per epoch %s%n",
                         kd.temperature(), kd.alpha(), rounded(losses));
-                LowRankStages.record(ctx, "distilled student", student);
+                ctx.recordScriptModel("distilled student", student);
             }
         };
     }

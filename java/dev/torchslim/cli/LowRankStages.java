@@ -8,10 +8,6 @@ import dev.torchslim.lowrank.LowRankResult;
 import dev.torchslim.lowrank.RankPolicy;
 import dev.torchslim.train.GraphTrainer;
 import dev.torchslim.train.Loss;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -33,30 +29,8 @@ public final class LowRankStages {
                         + " (%.1fx fewer); fine-tuned %d epoch(s), loss %s%n", fc1.layer().outFeatures(),
                         fc1.layer().inFeatures(), fc1.rank(), 100 * fc1.energyKept(), fc1.paramsBefore(), fc1.paramsAfter(),
                         (double) fc1.paramsBefore() / fc1.paramsAfter(), epochs, DistillationStages.rounded(losses));
-                record(ctx, "low-rank", r.model());
+                ctx.recordScriptModel("low-rank", r.model());
             }
         };
-    }
-
-    /** Adds a row for a float ScriptModel: accuracy, parameters, non-zeros, saved size, latency. */
-    static void record(DemoContext ctx, String stage, ScriptModel model) {
-        model.eval();
-        ctx.record(stage, model::forward, model.parameterCount(), model.nonzeroParameterCount(), savedBytes(model));
-    }
-
-    static long savedBytes(ScriptModel model) {
-        try {
-            Path dir = Files.createTempDirectory("torchslim-stage");
-            Path file = dir.resolve("model.pt");
-            try {
-                model.save(file);
-                return Files.size(file);
-            } finally {
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot measure the saved size", e);
-        }
     }
 }

@@ -8,10 +8,7 @@ import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8QatConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
 import dev.torchslim.quantize.Quantize;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.torchslim.report.ModelMeasure;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Adam;
@@ -113,22 +110,7 @@ public final class QuantizationStages {
     }
 
     private static void record(DemoContext ctx, String stage, ScriptModel source, ScriptModel q) {
-        ctx.record(stage, q::forward, source.parameterCount(), source.nonzeroParameterCount(), savedBytes(q));
-    }
-
-    private static long savedBytes(ScriptModel q) {
-        try {
-            Path dir = Files.createTempDirectory("torchslim-quant");
-            Path file = dir.resolve("model.pt");
-            try {
-                q.save(file);
-                return Files.size(file);
-            } finally {
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot measure the saved size", e);
-        }
+        ctx.record(stage, q::forward, source.parameterCount(), source.nonzeroParameterCount(),
+                ModelMeasure.savedBytes(q));
     }
 }

@@ -1,6 +1,7 @@
 package dev.torchslim.report;
 
 import dev.torchslim.core.TensorScope;
+import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.jni.CoreApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +41,23 @@ public final class ModelMeasure {
                 return Files.size(tmp);
             } finally {
                 Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot measure saved size", e);
+        }
+    }
+
+    /** Bytes of a ScriptModel saved as TorchScript (what Python's torch.jit.load reads) to a file. */
+    public static long savedBytes(ScriptModel m) {
+        try {
+            Path dir = Files.createTempDirectory("torchslim-size");
+            Path file = dir.resolve("model.pt");
+            try {
+                m.save(file);
+                return Files.size(file);
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot measure saved size", e);

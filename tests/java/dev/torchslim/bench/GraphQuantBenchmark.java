@@ -4,11 +4,11 @@ import dev.torchslim.core.TensorScope;
 import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.oracle.PythonOracle;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
 import dev.torchslim.quantize.Quantize;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -34,8 +34,7 @@ public final class GraphQuantBenchmark {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         TorchSlim.setNumThreads(threads);
-        String py = "target/pyenv/bin/python";
-        run(py, "tests/oracle/graph_bench.py", "mlp", dir.toString());
+        PythonOracle.run("graph_bench.py", "mlp", dir.toString());
         Map<String, Double> java = new LinkedHashMap<>();
         Map<String, Double> python = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
@@ -44,7 +43,7 @@ public final class GraphQuantBenchmark {
                     measureJava(dir, name, batch, java);
                 }
             }
-            String out = run(py, "tests/oracle/graph_bench.py", "time", dir.toString(), String.valueOf(threads));
+            String out = PythonOracle.run("graph_bench.py", "time", dir.toString(), String.valueOf(threads));
             for (String line : out.split("\n")) {
                 String[] p = line.trim().split("\t");
                 if (p.length == 2) {
@@ -94,14 +93,5 @@ public final class GraphQuantBenchmark {
         double[] a = times.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(a);
         return a[a.length / 2];
-    }
-
-    static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("failed: " + String.join(" ", cmd));
-        }
-        return out;
     }
 }
