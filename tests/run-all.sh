@@ -7,4 +7,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash tests/install-dataset.sh
 bash tests/oracle/setup-venv.sh
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+# Packaging: java -jar, --help of every command, relative paths, a separate consumer project.
+bash tests/consumer/run.sh

@@ -30,7 +30,8 @@ args=(-S "$root" -B "$TS_BUILD_DIR"
       -DTORCHSLIM_JNI_SOURCES="$stable"
       -DTORCHSLIM_JNI_INCLUDE="${TS_JNI_INCLUDE:-${JAVA_HOME:-}/include}"
       -DTORCHSLIM_OUTPUT="$TS_BUILD_DIR/lib"
-      -DTORCHSLIM_CUDA="${TS_CUDA:-OFF}")
+      -DTORCHSLIM_CUDA="${TS_CUDA:-OFF}"
+      -DTORCHSLIM_BUILD_TESTS="$([ "${TS_SKIP_TESTS:-false}" = true ] && echo OFF || echo ON)")
 if [ "${TS_CUDA:-OFF}" = "ON" ] && [ -z "${CUDACXX:-}" ] && ! command -v nvcc >/dev/null; then
   for c in /usr/local/cuda/bin/nvcc /usr/local/bin/nvcc; do [ -x "$c" ] && export CUDACXX="$c" && break; done
 fi

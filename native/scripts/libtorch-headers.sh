@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Finds LibTorch headers that match the bytedeco LibTorch exactly and writes their include
-# directory to <dest>/include-dir.txt. Order: $LIBTORCH_HOME/include, a cached copy under
-# <dest>, then the torch==<version> wheel from pip (the bytedeco jars ship no headers).
+# directory to <out> (default <cache>/include-dir.txt). Order: $LIBTORCH_HOME/include, a copy
+# cached under <cache> (by default outside target/, so 'mvn clean' does not fetch 192 MB again),
+# then the torch==<version> wheel from pip (the bytedeco jars ship no headers).
+# Usage: libtorch-headers.sh VERSION CACHE_DIR [OUT_FILE]
 set -euo pipefail
 version="$1"
 dest=$(mkdir -p "$2" && cd "$2" && pwd)
-mkdir -p "$dest"
-out="$dest/include-dir.txt"
+out="${3:-$dest/include-dir.txt}"
+mkdir -p "$(dirname "$out")"
 
 check_version() {  # $1: include dir
   local h="" c
@@ -34,6 +36,15 @@ if [ -f "$inc/.complete" ]; then
   exit 0
 fi
 
+# Several builds (worktrees, CI jobs) may share the cache: one fetches, the others wait.
+if command -v flock >/dev/null; then
+  exec 9>"$dest/.lock"
+  flock 9
+  if [ -f "$inc/.complete" ]; then
+    echo "$inc" > "$out.tmp" && mv "$out.tmp" "$out"
+    exit 0
+  fi
+fi
 wheels="$dest/wheel"
 mkdir -p "$wheels"
 if ! ls "$wheels"/torch-"$version"*.whl >/dev/null 2>&1; then
@@ -47,7 +58,7 @@ if ! ls "$wheels"/torch-"$version"*.whl >/dev/null 2>&1; then
       --disable-pip-version-check -q -d "$wheels"
 fi
 whl=$(ls "$wheels"/torch-"$version"*.whl | head -n 1)
-tmp="$dest/$version.tmp"
+tmp="$dest/$version.tmp.$$"
 rm -rf "$tmp" && mkdir -p "$tmp"
 python3 - "$whl" "$tmp" <<'PY'
 import sys, zipfile
@@ -65,4 +76,5 @@ mv "$tmp/torch/include" "$inc"
 rm -rf "$tmp"
 check_version "$inc"
 touch "$inc/.complete"
+rm -rf "$wheels"  # the headers are all the build needs
 echo "$inc" > "$out.tmp" && mv "$out.tmp" "$out"

@@ -7,6 +7,10 @@ import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.Dataset;
 import dev.torchslim.data.FashionMnist;
 import dev.torchslim.model.SimpleModel;
+import dev.torchslim.prune.PruneTarget;
+import dev.torchslim.prune.PruneTargets;
+import dev.torchslim.report.Plots;
+import dev.torchslim.report.RunEnvironment;
 import dev.torchslim.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,7 +54,8 @@ public final class DemoCommand implements Command {
                 "demo [--epochs 3] [--json FILE] [--data DIR] [--cache DIR] [--retrain] [--seed 1] [--threads N]",
                 "  Trains SimpleModel on Fashion-MNIST (or reuses the cached baseline), runs every compression",
                 "  stage and prints accuracy, parameters, non-zeros, saved size and latency per batch of 64.",
-                "  --json FILE   also write {\"stages\":[...]} to FILE",
+                "  --json FILE   also write {\"environment\":{...},\"stages\":[...]} to FILE and PNG plots beside it",
+                "                (FILE-accuracy-size.png, FILE-accuracy-latency.png, FILE-sparsity.png)",
                 "  --data DIR    IDX files (default /usr/share/datasets/fashion-mnist, package dataset-fashion-mnist)",
                 "  --cache DIR   where the trained baseline is kept (default target/demo-cache of the project)",
                 "  --retrain     train the baseline even if a cached one exists");
@@ -86,12 +91,50 @@ public final class DemoCommand implements Command {
             for (DemoStage stage : stages()) {
                 stage.run(ctx);
             }
+            ctx.table().printSummary(out);
             if (json != null) {
-                ctx.table().writeJson(json);
+                ctx.table().writeJson(json, RunEnvironment.current(seed));
                 out.println("wrote " + json);
+                for (Path png : writePlots(ctx, json)) {
+                    out.println("wrote " + png);
+                }
             }
         }
         return 0;
+    }
+
+    /**
+     * PNG plots beside the JSON file (NAME.json -> NAME-accuracy-size.png, NAME-accuracy-latency.png,
+     * NAME-sparsity.png with the per-layer sparsity of the pruned models).
+     */
+    static List<Path> writePlots(DemoContext ctx, Path json) throws IOException {
+        String stem = json.getFileName().toString().replaceFirst("\\.json$", "");
+        Path dir = json.toAbsolutePath().getParent();
+        List<Path> written = new java.util.ArrayList<>();
+        Path size = dir.resolve(stem + "-accuracy-size.png");
+        Plots.accuracyVsSize(ctx.table(), size);
+        written.add(size);
+        Path latency = dir.resolve(stem + "-accuracy-latency.png");
+        Plots.accuracyVsLatency(ctx.table(), latency);
+        written.add(latency);
+        List<String> names = new java.util.ArrayList<>();
+        List<Double> sparsity = new java.util.ArrayList<>();
+        for (String stage : List.of("pruned 50%", "pruned 90%")) {
+            ctx.kept(stage).ifPresent(model -> {
+                for (PruneTarget t : PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, Set.of())) {
+                    long numel = t.weight().numel();
+                    long nonzero = t.weight().count_nonzero().item_long();
+                    names.add(stage + " " + t.name());
+                    sparsity.add(numel == 0 ? 0.0 : 100.0 * (numel - nonzero) / numel);
+                }
+            });
+        }
+        if (!names.isEmpty()) {
+            Path bars = dir.resolve(stem + "-sparsity.png");
+            Plots.bars("Per-layer sparsity of the pruned models", "sparsity (%)", names, sparsity, bars);
+            written.add(bars);
+        }
+        return written;
     }
 
     /** target/demo-cache of the project (the launcher passes -Dtorchslim.home), else of the current directory. */

@@ -33,6 +33,10 @@ public final class Main {
             printHelp(byName);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("--version") || args[0].equals("-V")) {
+            printVersion();
+            return 0;
+        }
         Command command = byName.get(args[0]);
         if (command == null) {
             System.err.println("torchslim: unknown command '" + args[0] + "'");
@@ -63,8 +67,24 @@ public final class Main {
         }
     }
 
+    /** The build's versions; then loads the natives and says whether they work here. */
+    private static void printVersion() {
+        java.util.Properties p = dev.torchslim.core.TorchSlim.buildInfo();
+        System.out.println("torchslim " + p.getProperty("torchslim.version", "unknown"));
+        System.out.println("LibTorch " + p.getProperty("torch.version", "?") + " (org.bytedeco:pytorch "
+                + p.getProperty("pytorch.presets.version", "?") + ", JavaCPP " + p.getProperty("javacpp.version", "?")
+                + "), platform " + org.bytedeco.javacpp.Loader.getPlatform());
+        try {
+            System.out.println("natives: libtorchslim " + dev.torchslim.core.TorchSlim.version() + " on LibTorch "
+                    + dev.torchslim.core.TorchSlim.torchVersion() + ", CUDA kernels "
+                    + (dev.torchslim.core.TorchSlim.builtWithCuda() ? "built in" : "not built in"));
+        } catch (TorchSlimException e) {
+            System.out.println("natives: not loadable here: " + e.getMessage());
+        }
+    }
+
     private static void printHelp(Map<String, Command> commands) {
-        System.out.println("usage: ./torchslim COMMAND [options]   (COMMAND --help for its options)");
+        System.out.println("usage: ./torchslim COMMAND [options]   (COMMAND --help for its options; --version)");
         for (Command c : commands.values()) {
             System.out.println();
             System.out.println(c.usage());

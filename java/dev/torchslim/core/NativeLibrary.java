@@ -120,7 +120,9 @@ public final class NativeLibrary {
         }
         try {
             Loader.load(org.bytedeco.pytorch.global.torch.class);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | TypeNotPresentException e) {
+            // TypeNotPresentException: a preset named in @Platform(preload) is missing, e.g. the
+            // org.bytedeco:openblas jar when a consumer excluded it without adding the pinned one.
             throw new TorchSlimException("LibTorch could not be loaded: " + e.getMessage()
                     + ". TorchSlim needs org.bytedeco:pytorch:" + EXPECTED_TORCH + "-1.5.14 with classifier "
                     + Loader.getPlatform() + " (or " + Loader.getPlatform() + "-gpu) and"

@@ -6,7 +6,24 @@ import dev.torchslim.jni.CoreApi;
 public final class TorchSlim {
     private TorchSlim() {}
 
-    /** TorchSlim's version. */
+    /**
+     * The build's versions, read without loading any native code: {@code torchslim.version} (the
+     * Maven version, e.g. 0.1.0-SNAPSHOT), {@code torch.version}, {@code pytorch.presets.version}
+     * and {@code javacpp.version}.
+     */
+    public static java.util.Properties buildInfo() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = TorchSlim.class.getResourceAsStream("/dev/torchslim/version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read TorchSlim's version.properties", e);
+        }
+        return p;
+    }
+
+    /** The version of TorchSlim's native library (major.minor.patch). */
     public static String version() {
         NativeLibrary.ensureLoaded();
         return CoreApi.version();

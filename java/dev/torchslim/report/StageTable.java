@@ -10,9 +10,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The demo's results: printed as a table, written as JSON {"stages":[...]}. */
 public final class StageTable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final List<StageResult> rows = new ArrayList<>();
 
     public void add(StageResult r) {
@@ -40,43 +46,64 @@ public final class StageTable {
         }
     }
 
+    /** {"environment": {...}, "stages": [...]}: environment from {@link RunEnvironment#current}. */
     public String toJson() {
-        StringBuilder s = new StringBuilder("{\"stages\":[");
-        for (int i = 0; i < rows.size(); i++) {
-            StageResult r = rows.get(i);
-            if (i > 0) {
-                s.append(',');
-            }
-            s.append(String.format(Locale.ROOT,
-                    "{\"name\":%s,\"accuracy\":%.6f,\"params\":%d,\"nonzero_params\":%d,\"size_bytes\":%d,"
-                            + "\"latency_ms\":%.6f}",
-                    quote(r.name()), r.accuracy(), r.params(), r.nonzeroParams(), r.sizeBytes(), r.latencyMs()));
+        return toJson(RunEnvironment.current(null));
+    }
+
+    /** {"environment": env, "stages": [{name, accuracy, params, nonzero_params, size_bytes, latency_ms}]}. */
+    public String toJson(Map<String, Object> environment) {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("environment", JSON.valueToTree(environment));
+        ArrayNode stages = root.putArray("stages");
+        for (StageResult r : rows) {
+            ObjectNode n = stages.addObject();
+            n.put("name", r.name());
+            n.put("accuracy", r.accuracy());
+            n.put("params", r.params());
+            n.put("nonzero_params", r.nonzeroParams());
+            n.put("size_bytes", r.sizeBytes());
+            n.put("latency_ms", r.latencyMs());
         }
-        return s.append("]}\n").toString();
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the stage table as JSON", e);
+        }
     }
 
     /** Writes the JSON through a temporary file and an atomic move: never half a file. */
     public void writeJson(Path file) throws IOException {
-        String json = toJson();
+        writeJson(file, RunEnvironment.current(null));
+    }
+
+    /** As {@link #writeJson(Path)}, with the given environment block. */
+    public void writeJson(Path file, Map<String, Object> environment) throws IOException {
+        String json = toJson(environment);
         AtomicFiles.write(file, tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
     }
 
-    static String quote(String v) {
-        StringBuilder s = new StringBuilder("\"");
-        for (char c : v.toCharArray()) {
-            switch (c) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                case '\n' -> s.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        s.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
+    /**
+     * The closing summary: each stage against the first row (the baseline): accuracy change in
+     * points, size and latency as ratios (how many times smaller / faster).
+     */
+    public void printSummary(PrintStream out) {
+        if (rows.isEmpty()) {
+            return;
         }
-        return s.append('"').toString();
+        StageResult base = rows.get(0);
+        out.println();
+        out.println("Summary against " + base.name() + " (" + String.format(Locale.ROOT, "%.2f%%", 100 * base.accuracy())
+                + ", " + base.sizeBytes() + " B, " + String.format(Locale.ROOT, "%.3f ms", base.latencyMs()) + "):");
+        out.println(String.format(Locale.ROOT, "%-24s %10s %12s %12s", "stage", "accuracy", "smaller", "faster"));
+        for (StageResult r : rows) {
+            out.println(String.format(Locale.ROOT, "%-24s %+9.2f %11.2fx %11.2fx", r.name(),
+                    100 * (r.accuracy() - base.accuracy()), ratio(base.sizeBytes(), r.sizeBytes()),
+                    ratio(base.latencyMs(), r.latencyMs())));
+        }
+    }
+
+    private static double ratio(double base, double value) {
+        return value > 0 ? base / value : Double.NaN;
     }
 }

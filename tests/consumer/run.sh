@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Packaging checks, run by tests/run-all.sh after 'mvn verify' (needs the jar; installs it):
+#  1. 'java -jar target/torchslim-VERSION.jar --version' and every command's --help;
+#  2. ./torchslim from another directory resolves relative --in/--out there;
+#  3. a separate Maven project, copied outside the clone, depends on the installed artifact,
+#     prunes and quantizes a model, saves, loads and runs it.
+# Prints PASS/FAIL per check; exits non-zero on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+{ mvn -B -q -ntp -o install -DskipTests || mvn -B -q -ntp install -DskipTests; } > target/consumer-install.log 2>&1 ||
+  { cat target/consumer-install.log; echo "FAIL install"; exit 1; }
+jar=$(ls target/torchslim-*.jar | grep -v -- "-sources\|-tests\|-javadoc" | head -n 1)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+check() {  # $1: name; rest: command
+  local name=$1; shift
+  if "$@" > "$work/$name.log" 2>&1; then echo "PASS $name"; else echo "FAIL $name"; cat "$work/$name.log"; fail=1; fi
+}
+java_opts=(-Dorg.bytedeco.javacpp.maxPhysicalBytes=0)
+
+version_check() {
+  (cd "$work" && java "${java_opts[@]}" -jar "$root/$jar" --version) | tee "$work/version.txt"
+  grep -q "^torchslim 0\." "$work/version.txt" && grep -q "natives: libtorchslim" "$work/version.txt"
+}
+check java-jar-version version_check
+
+help_check() {
+  local cmds
+  # Each command's usage starts unindented with its name; the first line is the general usage.
+  cmds=$(java "${java_opts[@]}" -jar "$root/$jar" --help | grep -v '^usage:' | sed -n 's/^\([a-z][a-z-]*\) .*/\1/p' | sort -u)
+  [ -n "$cmds" ] || { echo "no commands in --help"; return 1; }
+  for c in $cmds; do
+    java "${java_opts[@]}" -jar "$root/$jar" "$c" --help > /dev/null || { echo "$c --help failed"; return 1; }
+    echo "$c --help ok"
+  done
+}
+check every-help help_check
+
+relative_paths() {
+  mkdir -p "$work/caller"
+  "$root/target/pyenv/bin/python" - "$work/caller/model.pt" <<'PY'
+import sys, torch
+m = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)))
+m.save(sys.argv[1])
+PY
+  (cd "$work/caller" && "$root/torchslim" prune --in model.pt --out pruned.pt --method l1 --amount 0.5)
+  [ -f "$work/caller/pruned.pt" ] && [ ! -e "$root/pruned.pt" ]
+}
+check relative-paths relative_paths
+
+consumer() {
+  cp -r "$root/tests/consumer/maven" "$work/consumer"
+  (cd "$work/consumer" && { mvn -B -q -ntp -o package 2>/dev/null || mvn -B -q -ntp package; } &&
+   java "${java_opts[@]}" -cp "target/classes:$(cat target/classpath.txt)" example.Consumer "$work/consumer/int8.pt")
+  "$root/target/pyenv/bin/python" -c "import sys, torch; m = torch.jit.load(sys.argv[1]); print('python runs it:', tuple(m(torch.randn(8, 16)).shape))" "$work/consumer/int8.pt"
+}
+check maven-consumer consumer
+exit $fail
