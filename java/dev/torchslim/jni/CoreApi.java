@@ -6,6 +6,14 @@ import org.bytedeco.javacpp.annotation.ByRef;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.StdString;
+import org.bytedeco.javacpp.annotation.SharedPtr;
+import org.bytedeco.pytorch.AdaptiveAvgPool2dImpl;
+import org.bytedeco.pytorch.AvgPool2dImpl;
+import org.bytedeco.pytorch.BatchNorm1dImpl;
+import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.Dropout2dImpl;
+import org.bytedeco.pytorch.DropoutImpl;
+import org.bytedeco.pytorch.MaxPool2dImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.TensorVector;
@@ -34,6 +42,21 @@ public final class CoreApi extends NativePresets {
 
     public static native void copy_state(@ByRef Module destination, @ByRef Module source)
             throws TorchSlimException;
+
+    public static native @SharedPtr MaxPool2dImpl make_max_pool2d(long kernel, long stride) throws TorchSlimException;
+
+    public static native @SharedPtr AvgPool2dImpl make_avg_pool2d(long kernel, long stride) throws TorchSlimException;
+
+    public static native @SharedPtr AdaptiveAvgPool2dImpl make_adaptive_avg_pool2d(long height, long width)
+            throws TorchSlimException;
+
+    public static native @SharedPtr DropoutImpl make_dropout(double p) throws TorchSlimException;
+
+    public static native @SharedPtr Dropout2dImpl make_dropout2d(double p) throws TorchSlimException;
+
+    public static native @SharedPtr BatchNorm1dImpl make_batch_norm1d(long features) throws TorchSlimException;
+
+    public static native @SharedPtr BatchNorm2dImpl make_batch_norm2d(long features) throws TorchSlimException;
 
     public static native void set_num_threads(int threads) throws TorchSlimException;
 

@@ -7,7 +7,6 @@ import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.FlattenImpl;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LogSoftmaxImpl;
-import org.bytedeco.pytorch.MaxPool2dImpl;
 import org.bytedeco.pytorch.ReLUImpl;
 import org.bytedeco.pytorch.SequentialImpl;
 
@@ -23,10 +22,10 @@ public final class StudentModel {
         NativeLibrary.ensureLoaded();
         SequentialImpl m = new SequentialImpl();
         m.push_back("conv1", new Conv2dImpl(new Conv2dOptions(1, 4, new LongPointer(5L, 5L))));
-        m.push_back("pool1", new MaxPool2dImpl(new LongPointer(2L, 2L)));
+        m.push_back("pool1", Modules.maxPool2d(2));
         m.push_back("relu1", new ReLUImpl());
         m.push_back("conv2", new Conv2dImpl(new Conv2dOptions(4, 8, new LongPointer(5L, 5L))));
-        m.push_back("pool2", new MaxPool2dImpl(new LongPointer(2L, 2L)));
+        m.push_back("pool2", Modules.maxPool2d(2));
         m.push_back("relu2", new ReLUImpl());
         m.push_back("flatten", new FlattenImpl());
         m.push_back("fc1", new LinearImpl(128, 16));
