@@ -6,7 +6,7 @@ public enum SvdMethod {
     EXACT("exact"),
     /** Randomized subspace iteration (Halko et al.): a few GEMMs with rank + oversample columns. */
     RANDOMIZED("randomized"),
-    /** Randomized for matrices with min(m, n) >= 1024 and rank + 10 <= min(m, n) / 4, else exact. */
+    /** Randomized for matrices with {@code min(m, n) >= 1024} and {@code rank + 10 <= min(m, n) / 4}, else exact. */
     AUTO("auto");
 
     private final String nativeName;
