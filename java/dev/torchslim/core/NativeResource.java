@@ -49,6 +49,7 @@ public abstract class NativeResource implements AutoCloseable {
         }
     }
 
+    /** Registers the resource with the leak tracker when {@link #tracking()} is on. */
     protected NativeResource() {
         if (TRACK) {
             StackTraceElement[] stack = new Throwable().getStackTrace();
@@ -61,12 +62,18 @@ public abstract class NativeResource implements AutoCloseable {
         }
     }
 
-    /** Whether {@code -Dtorchslim.trackResources=true} is on. */
+    /**
+     * Whether {@code -Dtorchslim.trackResources=true} is on.
+     * @return true when open resources are tracked
+     */
     public static boolean tracking() {
         return TRACK;
     }
 
-    /** The resources created and not closed yet (empty unless {@link #tracking()}), oldest first. */
+    /**
+     * The resources created and not closed yet (empty unless {@link #tracking()}), oldest first.
+     * @return the open resources with the stacks that created them
+     */
     public static List<OpenResource> openResources() {
         List<Long> ids = new ArrayList<>(OPEN.keySet());
         ids.sort(null);
@@ -83,6 +90,8 @@ public abstract class NativeResource implements AutoCloseable {
     /**
      * Enters an operation: the native side stays alive until the returned guard is closed
      * ({@code try (Use use = use()) {...}}). Throws {@link IllegalStateException} if closed.
+     * @return the guard to close when the operation ends
+     * @throws IllegalStateException when the resource is closed
      */
     public final Use use() {
         lock.readLock().lock();
@@ -104,6 +113,10 @@ public abstract class NativeResource implements AutoCloseable {
         return new IllegalStateException(getClass().getSimpleName() + " is already closed");
     }
 
+    /**
+     * Whether {@link #close} has run.
+     * @return true once closed
+     */
     public final boolean isClosed() {
         return closed;
     }
