@@ -20,6 +20,10 @@ public final class IdxReader {
 
     /** Dimensions and unsigned-byte data of one IDX file. */
     public record IdxData(int[] dims, byte[] data) {
+        /**
+         * The number of items, the first dimension.
+         * @return the item count
+         */
         public int count() {
             return dims[0];
         }
@@ -27,13 +31,25 @@ public final class IdxReader {
 
     private IdxReader() {}
 
+    /**
+     * Reads an IDX file, gunzipping it when it starts with the gzip magic bytes.
+     * @param file the file
+     * @return its dimensions and data
+     * @throws IOException when the file cannot be read or is malformed
+     */
     public static IdxData read(Path file) throws IOException {
         try (InputStream in = open(file)) {
             return read(in, file.toString());
         }
     }
 
-    /** Reads from a stream; name is used in messages. */
+    /**
+     * Reads from a stream; name is used in messages.
+     * @param stream the IDX bytes
+     * @param name the file name for messages
+     * @return the dimensions and data
+     * @throws IOException when reading fails or the data is malformed
+     */
     public static IdxData read(InputStream stream, String name) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         int magic;
