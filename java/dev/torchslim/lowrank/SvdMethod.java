@@ -15,10 +15,20 @@ public enum SvdMethod {
         this.nativeName = nativeName;
     }
 
+    /**
+     * The name the native factorizer takes.
+     * @return "exact", "randomized" or "auto"
+     */
     public String nativeName() {
         return nativeName;
     }
 
+    /**
+     * Parses a method name, ignoring case.
+     * @param name "exact", "randomized" or "auto"
+     * @return the method
+     * @throws IllegalArgumentException for any other name
+     */
     public static SvdMethod parse(String name) {
         for (SvdMethod m : values()) {
             if (m.nativeName.equalsIgnoreCase(name)) {
