@@ -60,6 +60,7 @@ public final class Args {
 
     /**
      * Whether the switch {@code --key} was given.
+     *
      * @param key the option name without "--"
      * @return true when present
      */
@@ -69,6 +70,7 @@ public final class Args {
 
     /**
      * The value of {@code --key}, or the fallback when it was not given.
+     *
      * @param key the option name without "--"
      * @param fallback the value to return when absent
      * @return the value as written
@@ -79,6 +81,7 @@ public final class Args {
 
     /**
      * The value of a required option.
+     *
      * @param key the option name without "--"
      * @return the value as written
      * @throws UsageException when the option is missing
@@ -93,6 +96,7 @@ public final class Args {
 
     /**
      * An integer in min..max; "1.5", "1e3", "0x10" or anything else is a UsageException naming the range.
+     *
      * @param key the option name without "--"
      * @param fallback the value when the option is absent
      * @param min the smallest value accepted
@@ -105,6 +109,7 @@ public final class Args {
 
     /**
      * A whole number in min..max, written in decimal digits with an optional sign.
+     *
      * @param key the option name without "--"
      * @param fallback the value when the option is absent
      * @param min the smallest value accepted
@@ -135,6 +140,7 @@ public final class Args {
     /**
      * A decimal number in [min, max] ("0.5", "5e-1"); NaN, infinities, hexadecimal and Java's
      * "1d"/"1f" suffixes are refused with the range in the message.
+     *
      * @param key the option name without "--"
      * @param fallback the value when the option is absent
      * @param min the smallest value accepted

@@ -35,6 +35,7 @@ public final class DemoContext {
 
     /**
      * The trainer of the baseline, with the training and test sets.
+     *
      * @return the shared trainer
      */
     public Trainer trainer() {
@@ -43,6 +44,7 @@ public final class DemoContext {
 
     /**
      * The Fashion-MNIST training set.
+     *
      * @return the training set
      */
     public Dataset train() {
@@ -51,6 +53,7 @@ public final class DemoContext {
 
     /**
      * The Fashion-MNIST test set, on which every accuracy is measured.
+     *
      * @return the test set
      */
     public Dataset test() {
@@ -59,6 +62,7 @@ public final class DemoContext {
 
     /**
      * Where stages print their progress and details.
+     *
      * @return the demo's output stream
      */
     public PrintStream out() {
@@ -67,6 +71,7 @@ public final class DemoContext {
 
     /**
      * The trained fp32 baseline; stages must not change it (use {@link #copyOfBaseline}).
+     *
      * @return the baseline model
      */
     public SequentialImpl baseline() {
@@ -75,6 +80,7 @@ public final class DemoContext {
 
     /**
      * A new SimpleModel holding the baseline's weights.
+     *
      * @return a fresh copy the caller may compress
      */
     public SequentialImpl copyOfBaseline() {
@@ -85,6 +91,7 @@ public final class DemoContext {
 
     /**
      * A batch of 64 test images, the input of every latency figure.
+     *
      * @return the latency batch, shared (do not close)
      */
     public Tensor latencyBatch() {
@@ -93,6 +100,7 @@ public final class DemoContext {
 
     /**
      * Measures an fp32 Sequential model (accuracy, counts, saved size, latency) and adds a row.
+     *
      * @param stage the row's name
      * @param model the model to measure
      * @return the measured row
@@ -106,6 +114,7 @@ public final class DemoContext {
 
     /**
      * As {@link #recordModule(String, SequentialImpl)} for a module that is a Sequential.
+     *
      * @param stage the row's name
      * @param model a Sequential module
      * @return the measured row
@@ -117,6 +126,7 @@ public final class DemoContext {
     /**
      * Measures a float ScriptModel (eval mode: accuracy, counts, saved TorchScript size, latency), adds a
      * row.
+     *
      * @param stage the row's name
      * @param model the model to measure
      * @return the measured row
@@ -129,6 +139,7 @@ public final class DemoContext {
 
     /**
      * Measures any scorer (a quantized model, say) with sizes the caller knows, and adds a row.
+     *
      * @param stage the row's name
      * @param model scores the test set
      * @param params the parameter count
@@ -151,6 +162,7 @@ public final class DemoContext {
 
     /**
      * Hands a model to later stages under a name (e.g. "pruned 50%").
+     *
      * @param name the name later stages look it up by
      * @param model the model to keep
      */
@@ -160,6 +172,7 @@ public final class DemoContext {
 
     /**
      * A model an earlier stage kept with {@link #keep}.
+     *
      * @param name the name it was kept under
      * @return the model, or empty when no stage kept one under that name
      */
@@ -169,6 +182,7 @@ public final class DemoContext {
 
     /**
      * The result table, one row per recorded stage.
+     *
      * @return the table
      */
     public StageTable table() {

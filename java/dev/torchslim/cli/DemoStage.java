@@ -5,6 +5,7 @@ package dev.torchslim.cli;
 public interface DemoStage {
     /**
      * Runs the stage.
+     *
      * @param ctx the shared baseline, data, trainer and result table
      * @throws Exception when the stage fails; the demo reports it and goes on
      */

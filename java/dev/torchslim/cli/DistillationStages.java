@@ -32,6 +32,7 @@ public final class DistillationStages {
 
     /**
      * The student trained from scratch on the labels with NLL, the reference for distillation.
+     *
      * @return the stage
      */
     public static DemoStage studentFromScratch() {
@@ -46,6 +47,7 @@ public final class DistillationStages {
 
     /**
      * The student distilled from the baseline with the demo's KD settings (T 1, alpha 0.5).
+     *
      * @return the stage
      */
     public static DemoStage distilledStudent() {
@@ -54,6 +56,7 @@ public final class DistillationStages {
 
     /**
      * The distilled student with other KD settings (for searching them).
+     *
      * @param kd temperature and weight of the soft loss
      * @return the stage
      */

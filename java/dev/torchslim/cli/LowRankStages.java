@@ -19,6 +19,7 @@ public final class LowRankStages {
 
     /**
      * Factorizes the baseline's fc1 into two Linears of the given rank, then fine-tunes the result.
+     *
      * @param rank the rank of the factors
      * @param epochs the fine-tuning epochs
      * @return the stage

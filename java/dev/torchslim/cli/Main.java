@@ -21,6 +21,7 @@ public final class Main {
 
     /**
      * The entry point of the runnable jar and of ./torchslim; exits with {@link #run}'s status.
+     *
      * @param args a command name and its arguments
      */
     public static void main(String[] args) {
@@ -29,6 +30,7 @@ public final class Main {
 
     /**
      * Runs one command line and returns its exit status (0 ok, 1 refused or failed, 2 usage).
+     *
      * @param args a command name and its arguments
      * @return the exit status
      */

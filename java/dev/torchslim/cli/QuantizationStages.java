@@ -35,6 +35,7 @@ public final class QuantizationStages {
 
     /**
      * Dynamic int8 of the Linear layers (weights int8, activations quantized on the fly).
+     *
      * @return the stage
      */
     public static DemoStage dynamicInt8() {
@@ -47,6 +48,7 @@ public final class QuantizationStages {
 
     /**
      * Static int8 of Conv2d and Linear, calibrated on training batches.
+     *
      * @return the stage
      */
     public static DemoStage staticInt8() {
@@ -60,6 +62,7 @@ public final class QuantizationStages {
 
     /**
      * Quantization-aware training: one epoch with fake quantization, then int8.
+     *
      * @return the stage
      */
     public static DemoStage qatInt8() {

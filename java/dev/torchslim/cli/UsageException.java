@@ -6,6 +6,7 @@ public class UsageException extends IllegalArgumentException {
 
     /**
      * A usage error; the CLI prints the message and the command's usage and exits with 2.
+     *
      * @param message what is wrong with the command line
      */
     public UsageException(String message) {

@@ -23,6 +23,7 @@ public final class AtomicFiles {
     public interface Writer {
         /**
          * Writes the whole content to tmp; the caller moves it over the target afterwards.
+         *
          * @param tmp the temporary file to write
          * @throws IOException when writing fails (the temporary file is then removed)
          */
@@ -37,6 +38,7 @@ public final class AtomicFiles {
      * file is removed and target is untouched. A target that is a directory, a device or a
      * symbolic link is refused ({@link OutputFileException}). Temporary files that killed runs left
      * in that directory are removed first.
+     *
      * @param target the file to create or replace
      * @param writer fills the temporary file
      * @throws IOException when writing or the move fails

@@ -26,6 +26,7 @@ public final class CudaStream extends NativeResource {
 
     /**
      * A new stream on a CUDA device, from LibTorch's stream pool.
+     *
      * @param device a CUDA device
      * @return the stream; close it when done
      * @throws IllegalArgumentException for a CPU device
@@ -40,6 +41,7 @@ public final class CudaStream extends NativeResource {
 
     /**
      * The device this stream runs on.
+     *
      * @return the stream's device
      */
     public Device device() {
@@ -50,6 +52,7 @@ public final class CudaStream extends NativeResource {
 
     /**
      * The raw cudaStream_t as a number, for logs and interop.
+     *
      * @return the stream handle
      */
     public long handle() {
@@ -67,6 +70,7 @@ public final class CudaStream extends NativeResource {
 
     /**
      * Makes this LibTorch's current stream on its device until the returned guard closes.
+     *
      * @return the guard that restores the previous current stream
      */
     public Current makeCurrent() {
@@ -86,6 +90,7 @@ public final class CudaStream extends NativeResource {
     /**
      * The pointer for native calls; valid while this stream is open. Callers that may race
      * {@link #close} run their call inside {@link #use()}.
+     *
      * @return the native stream
      */
     public NativeCudaStream nativeStream() {

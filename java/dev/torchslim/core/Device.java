@@ -3,7 +3,12 @@ package dev.torchslim.core;
 import dev.torchslim.jni.CudaApi;
 import org.bytedeco.pytorch.global.torch;
 
-/** Where tensors live: the CPU or one CUDA device. */
+/**
+ * Where tensors live: the CPU or one CUDA device.
+ *
+ * @param kind CPU or CUDA
+ * @param index the CUDA device number, -1 for the CPU
+ */
 public record Device(Kind kind, int index) {
     /** The kind of device. */
     public enum Kind {
@@ -18,6 +23,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * Checks that a CUDA device has an index of at least 0 and the CPU the index -1.
+     *
      * @param kind CPU or CUDA
      * @param index the CUDA device index, -1 for the CPU
      * @throws IllegalArgumentException for any other combination
@@ -33,6 +39,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * CUDA device number index.
+     *
      * @param index the device index, from 0
      * @return the device
      */
@@ -42,6 +49,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * Parses "cpu", "cuda" or "cuda:N".
+     *
      * @param name "cpu", "cuda" (device 0) or "cuda:N"
      * @return the device
      * @throws IllegalArgumentException for any other name
@@ -65,6 +73,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * True when TorchSlim was built with CUDA and a device is visible.
+     *
      * @return whether CUDA can be used
      */
     public static boolean cudaAvailable() {
@@ -74,6 +83,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * The number of visible CUDA devices (0 without a CUDA build).
+     *
      * @return the device count
      */
     public static int cudaDeviceCount() {
@@ -83,6 +93,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * cuda:0 when available, else the CPU.
+     *
      * @return the best device available
      */
     public static Device best() {
@@ -91,6 +102,7 @@ public record Device(Kind kind, int index) {
 
     /**
      * The LibTorch device; the caller owns the returned pointer.
+     *
      * @return a new LibTorch device
      */
     public org.bytedeco.pytorch.Device toTorch() {

@@ -6,6 +6,7 @@ public class ModelFileException extends TorchSlimException {
 
     /**
      * A model file that cannot be used.
+     *
      * @param message what is wrong, naming the file
      */
     public ModelFileException(String message) {
@@ -14,6 +15,7 @@ public class ModelFileException extends TorchSlimException {
 
     /**
      * A model file that cannot be used, with the error that showed it.
+     *
      * @param message what is wrong, naming the file
      * @param cause the underlying error
      */

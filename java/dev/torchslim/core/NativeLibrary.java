@@ -32,6 +32,7 @@ public final class NativeLibrary {
 
     /**
      * Loads the natives of one binding class (called from their static initialisers).
+     *
      * @param bindingClass the JavaCPP class whose natives to load
      */
     public static synchronized void load(Class<?> bindingClass) {

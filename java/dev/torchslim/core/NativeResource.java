@@ -27,7 +27,12 @@ public abstract class NativeResource implements AutoCloseable {
     private final long id = IDS.incrementAndGet();
     private volatile boolean closed;
 
-    /** One resource not closed yet: its type and the stack that created it. */
+    /**
+     * One resource not closed yet: its type and the stack that created it.
+     *
+     * @param type the resource's class name
+     * @param createdAt the stack of the code that created it
+     */
     public record OpenResource(String type, List<StackTraceElement> createdAt) {
         @Override
         public String toString() {
@@ -64,6 +69,7 @@ public abstract class NativeResource implements AutoCloseable {
 
     /**
      * Whether {@code -Dtorchslim.trackResources=true} is on.
+     *
      * @return true when open resources are tracked
      */
     public static boolean tracking() {
@@ -72,6 +78,7 @@ public abstract class NativeResource implements AutoCloseable {
 
     /**
      * The resources created and not closed yet (empty unless {@link #tracking()}), oldest first.
+     *
      * @return the open resources with the stacks that created them
      */
     public static List<OpenResource> openResources() {
@@ -90,6 +97,7 @@ public abstract class NativeResource implements AutoCloseable {
     /**
      * Enters an operation: the native side stays alive until the returned guard is closed
      * ({@code try (Use use = use()) {...}}). Throws {@link IllegalStateException} if closed.
+     *
      * @return the guard to close when the operation ends
      * @throws IllegalStateException when the resource is closed
      */
@@ -115,6 +123,7 @@ public abstract class NativeResource implements AutoCloseable {
 
     /**
      * Whether {@link #close} has run.
+     *
      * @return true once closed
      */
     public final boolean isClosed() {

@@ -6,6 +6,7 @@ public class OutputFileException extends TorchSlimException {
 
     /**
      * An output file that cannot be written safely.
+     *
      * @param message what is wrong, naming the file
      */
     public OutputFileException(String message) {
@@ -14,6 +15,7 @@ public class OutputFileException extends TorchSlimException {
 
     /**
      * An output file that cannot be written, with the error that showed it.
+     *
      * @param message what is wrong, naming the file
      * @param cause the underlying error
      */

@@ -22,6 +22,7 @@ public final class TensorScope implements AutoCloseable {
 
     /**
      * Removes p from this scope so it survives close(); the caller now owns it.
+     *
      * @param <P> the pointer type
      * @param p a pointer held by this scope
      * @return p
@@ -36,6 +37,7 @@ public final class TensorScope implements AutoCloseable {
 
     /**
      * Adds p, created elsewhere, to this scope so it is freed on close().
+     *
      * @param <P> the pointer type
      * @param p a pointer to free with this scope
      * @return p

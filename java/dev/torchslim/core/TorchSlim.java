@@ -10,6 +10,7 @@ public final class TorchSlim {
      * The build's versions, read without loading any native code: {@code torchslim.version} (the
      * Maven version, e.g. 0.1.0-SNAPSHOT), {@code torch.version}, {@code pytorch.presets.version}
      * and {@code javacpp.version}.
+     *
      * @return the build's version properties
      */
     public static java.util.Properties buildInfo() {
@@ -26,6 +27,7 @@ public final class TorchSlim {
 
     /**
      * The version of TorchSlim's native library (major.minor.patch).
+     *
      * @return the native library's version
      */
     public static String version() {
@@ -35,6 +37,7 @@ public final class TorchSlim {
 
     /**
      * The LibTorch version the natives were compiled against.
+     *
      * @return LibTorch's version, e.g. "2.13.0"
      */
     public static String torchVersion() {
@@ -44,6 +47,7 @@ public final class TorchSlim {
 
     /**
      * True when the natives carry CUDA kernels (built with -Pgpu).
+     *
      * @return whether CUDA kernels are built in
      */
     public static boolean builtWithCuda() {
@@ -53,6 +57,7 @@ public final class TorchSlim {
 
     /**
      * Sets LibTorch's intra-op thread count (like torch.set_num_threads).
+     *
      * @param threads the thread count, at least 1
      */
     public static void setNumThreads(int threads) {
@@ -65,6 +70,7 @@ public final class TorchSlim {
 
     /**
      * LibTorch's intra-op thread count.
+     *
      * @return the intra-op thread count
      */
     public static int numThreads() {
@@ -92,6 +98,7 @@ public final class TorchSlim {
 
     /**
      * OpenBLAS's thread count, or -1 when this LibTorch uses no OpenBLAS.
+     *
      * @return the OpenBLAS thread count, or -1
      */
     public static int blasThreads() {

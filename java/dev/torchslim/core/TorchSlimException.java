@@ -10,6 +10,7 @@ public class TorchSlimException extends RuntimeException {
 
     /**
      * Called by JavaCPP's generated code with the C++ exception's message.
+     *
      * @param message the C++ exception's message
      */
     public TorchSlimException(String message) {
@@ -18,6 +19,7 @@ public class TorchSlimException extends RuntimeException {
 
     /**
      * An error with the exception that caused it.
+     *
      * @param message what failed
      * @param cause the underlying error
      */

@@ -13,6 +13,7 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * A data set of images and their labels; it owns both and frees them on close.
+     *
      * @param images the inputs, one example per row
      * @param labels the class indices, one per row
      * @throws IllegalArgumentException when the row counts differ
@@ -29,6 +30,7 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * The inputs, one example per row.
+     *
      * @return the images (owned by this data set)
      */
     public Tensor images() {
@@ -37,6 +39,7 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * The class index of every example.
+     *
      * @return the labels (owned by this data set)
      */
     public Tensor labels() {
@@ -45,6 +48,7 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * The number of examples.
+     *
      * @return the row count
      */
     public long size() {
@@ -53,6 +57,7 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * The first n examples (views; owned by this data set).
+     *
      * @param n the number of examples, at most {@link #size()}
      * @return a view of the first n rows
      */

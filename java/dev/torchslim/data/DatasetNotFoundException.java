@@ -8,6 +8,7 @@ public class DatasetNotFoundException extends IOException {
 
     /**
      * A data set whose files are missing.
+     *
      * @param message which files, where, and how to get them
      */
     public DatasetNotFoundException(String message) {

@@ -31,6 +31,7 @@ public final class FashionMnist {
 
     /**
      * The directory from -Dtorchslim.data, $TORCHSLIM_DATA, or the Debian package's.
+     *
      * @return the data directory
      */
     public static Path defaultDir() {
@@ -40,6 +41,7 @@ public final class FashionMnist {
 
     /**
      * The 60,000 training images and labels.
+     *
      * @param dir the directory holding the IDX files (gzipped or not)
      * @return the normalised training set
      * @throws IOException when a file cannot be read
@@ -50,6 +52,7 @@ public final class FashionMnist {
 
     /**
      * The 10,000 test images and labels.
+     *
      * @param dir the directory holding the IDX files (gzipped or not)
      * @return the normalised test set
      * @throws IOException when a file cannot be read
@@ -80,6 +83,7 @@ public final class FashionMnist {
 
     /**
      * Builds normalised tensors from parsed IDX data.
+     *
      * @param img the images' IDX data
      * @param lab the labels' IDX data
      * @return images as float in NCHW, normalised, and labels as int64

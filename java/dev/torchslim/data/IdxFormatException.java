@@ -8,6 +8,7 @@ public class IdxFormatException extends IOException {
 
     /**
      * An IDX file that is not what its header says.
+     *
      * @param message what is wrong, naming the file
      */
     public IdxFormatException(String message) {

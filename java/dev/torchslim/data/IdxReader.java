@@ -18,10 +18,16 @@ public final class IdxReader {
     private static final int UNSIGNED_BYTE = 0x08;
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
-    /** Dimensions and unsigned-byte data of one IDX file. */
+    /**
+     * Dimensions and unsigned-byte data of one IDX file.
+     *
+     * @param dims the dimensions, first the item count
+     * @param data the unsigned bytes, row-major
+     */
     public record IdxData(int[] dims, byte[] data) {
         /**
          * The number of items, the first dimension.
+         *
          * @return the item count
          */
         public int count() {
@@ -33,6 +39,7 @@ public final class IdxReader {
 
     /**
      * Reads an IDX file, gunzipping it when it starts with the gzip magic bytes.
+     *
      * @param file the file
      * @return its dimensions and data
      * @throws IOException when the file cannot be read or is malformed
@@ -45,6 +52,7 @@ public final class IdxReader {
 
     /**
      * Reads from a stream; name is used in messages.
+     *
      * @param stream the IDX bytes
      * @param name the file name for messages
      * @return the dimensions and data

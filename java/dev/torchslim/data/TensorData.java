@@ -40,6 +40,7 @@ public final class TensorData {
 
     /**
      * Inputs and targets already in memory (y may be null); name stands for the file in messages.
+     *
      * @param name what messages call the data
      * @param x the inputs, one row per example
      * @param y the targets, or null
@@ -57,6 +58,7 @@ public final class TensorData {
 
     /**
      * Reads {@code x} (and {@code y}, when present) from a .pt dict, or x from a .npy file.
+     *
      * @param file a .pt or .npy file
      * @return the data set
      * @throws dev.torchslim.core.TorchSlimException when the file cannot be read or holds no x
@@ -89,6 +91,7 @@ public final class TensorData {
 
     /**
      * Every tensor of a torch.save file by name (dict keys; "0", "1", ... for tuples; "" for one tensor).
+     *
      * @param file a file written by torch.save
      * @return the tensors by name
      */
@@ -109,6 +112,7 @@ public final class TensorData {
 
     /**
      * A NumPy .npy array (float32/64, int8/32/64, uint8, bool; C order) as a tensor.
+     *
      * @param file the .npy file
      * @return the array as a tensor
      */
@@ -194,6 +198,7 @@ public final class TensorData {
 
     /**
      * The file the data came from (or the name given to {@link #of}).
+     *
      * @return the source
      */
     public Path file() {
@@ -202,6 +207,7 @@ public final class TensorData {
 
     /**
      * All inputs.
+     *
      * @return the inputs, one row per example
      */
     public Tensor x() {
@@ -210,6 +216,7 @@ public final class TensorData {
 
     /**
      * All targets, or null when the file has none.
+     *
      * @return the targets, or null
      */
     public Tensor y() {
@@ -218,6 +225,7 @@ public final class TensorData {
 
     /**
      * Whether the data has targets.
+     *
      * @return true when {@link #y()} is not null
      */
     public boolean hasTargets() {
@@ -226,6 +234,7 @@ public final class TensorData {
 
     /**
      * The number of rows.
+     *
      * @return the row count
      */
     public long size() {
@@ -234,6 +243,7 @@ public final class TensorData {
 
     /**
      * The inputs of rows [from, from + len).
+     *
      * @param from the first row
      * @param len the number of rows
      * @return a view of those rows
@@ -244,6 +254,7 @@ public final class TensorData {
 
     /**
      * The targets of rows [from, from + len).
+     *
      * @param from the first row
      * @param len the number of rows
      * @return a view of those rows
@@ -257,6 +268,7 @@ public final class TensorData {
 
     /**
      * Consecutive input batches of the given size (the last may be smaller), at most maxBatches.
+     *
      * @param batchSize rows per batch
      * @param maxBatches the most batches to return
      * @return views of the batches, in order

@@ -24,6 +24,7 @@ public final class Distiller {
 
     /**
      * Computes the teacher's outputs once, then distils; returns the mean loss of each epoch.
+     *
      * @param student the model to train, in place
      * @param teacher the frozen teacher
      * @param data inputs and labels
@@ -38,6 +39,7 @@ public final class Distiller {
 
     /**
      * Distils from cached teacher outputs, one row per row of data.
+     *
      * @param student the model to train, in place
      * @param teacherLogits the teacher's outputs, one row per row of data
      * @param data inputs and labels

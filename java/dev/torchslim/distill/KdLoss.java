@@ -14,6 +14,7 @@ public final class KdLoss {
 
     /**
      * The mean KD loss of a batch.
+     *
      * @param student the student's logits
      * @param teacher the teacher's logits, same shape
      * @param target the class indices

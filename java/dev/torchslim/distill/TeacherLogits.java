@@ -13,6 +13,7 @@ public final class TeacherLogits {
 
     /**
      * The teacher's first output for every row of x, in batches; the teacher's mode is restored.
+     *
      * @param teacher the teacher model
      * @param x the inputs
      * @param batchSize rows per forward pass

@@ -35,6 +35,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Wraps a native model (used by the techniques); the ScriptModel owns it.
+     *
      * @param handle the native model to own
      * @return the wrapper
      */
@@ -45,6 +46,7 @@ public final class ScriptModel extends NativeResource {
     /**
      * A new, empty native model for a technique to fill. It is owned by the ScriptModel that will
      * wrap it, never by an enclosing TensorScope (which would free it when the scope closes).
+     *
      * @return an empty native model
      */
     public static NativeScriptModel newNative() {
@@ -60,6 +62,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Loads a TorchScript file.
+     *
      * @param file a TorchScript file
      * @return the model
      * @throws dev.torchslim.core.ModelFileException when the file is missing or not TorchScript
@@ -83,6 +86,7 @@ public final class ScriptModel extends NativeResource {
      * Traces a Sequential (its layers' C++ forward) on an example input. Each layer becomes a
      * submodule named as in the Sequential, typed as Python's torch.nn would type it. Dropout and
      * BatchNorm are traced in eval mode. The result owns copies of the weights.
+     *
      * @param module the Sequential to trace
      * @param example an input of the right shape
      * @return the traced model
@@ -106,6 +110,7 @@ public final class ScriptModel extends NativeResource {
      * on the example, and the LibTorch ops it runs become the graph; the module's parameters and
      * buffers (recursively, under their own names) become the model's. As with torch.jit.trace,
      * Java control flow is fixed by the example and Java-side state is not recorded.
+     *
      * @param module the module whose parameters and buffers the model takes
      * @param forward the Java forward pass
      * @param example an input of the right shape
@@ -138,6 +143,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * The native model, for techniques; valid while this model is open.
+     *
      * @return the native model
      */
     public NativeScriptModel handle() {
@@ -147,6 +153,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * A deep copy (parameters copied).
+     *
      * @return the copy; the caller closes it
      */
     public ScriptModel copy() {
@@ -165,6 +172,7 @@ public final class ScriptModel extends NativeResource {
     /**
      * A frozen copy for inference with LibTorch's inference rewrites (torch.jit.optimize_for_inference):
      * fp32 Conv/Linear run through oneDNN, Conv+BN folded. It can no longer be trained.
+     *
      * @return the optimized copy
      */
     public ScriptModel optimizedForInference() {
@@ -182,6 +190,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * forward(input): the first tensor of the output.
+     *
      * @param input the input
      * @return the first output tensor
      */
@@ -193,6 +202,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * forward(inputs...): every tensor of the output, in order.
+     *
      * @param inputs the inputs, in forward's order
      * @return every output tensor
      */
@@ -204,6 +214,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Saves through a temporary file and a rename.
+     *
      * @param file the output file
      */
     public void save(Path file) {
@@ -215,6 +226,7 @@ public final class ScriptModel extends NativeResource {
     /**
      * Module paths (root "") and their classes, e.g. "layer1.0.conv1" to
      * "__torch__.torch.nn.modules.conv.Conv2d".
+     *
      * @return module path to class name, in module order
      */
     public Map<String, String> modules() {
@@ -227,6 +239,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Parameter names in order, with shape, dtype and requires_grad.
+     *
      * @return one entry per parameter
      */
     public List<ParameterInfo> parameterInfo() {
@@ -239,6 +252,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * The parameter tensors (shared with the model: an optimizer over them trains it).
+     *
      * @return the parameters, in order
      */
     public List<Tensor> parameters() {
@@ -249,6 +263,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Op kinds of the inlined forward graph and how often each occurs.
+     *
      * @return op kind to count
      */
     public Map<String, Integer> ops() {
@@ -261,6 +276,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Number of nodes whose kind starts with the prefix, e.g. "quantized::".
+     *
      * @param prefix the start of node kinds, e.g. "aten::"
      * @return the count
      */
@@ -270,6 +286,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * The inlined forward graph, as LibTorch prints it.
+     *
      * @return the graph's text
      */
     public String graph() {
@@ -278,6 +295,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * forward's schema, e.g. "forward(__torch__.M self, Tensor x) -> Tensor".
+     *
      * @return forward's schema
      */
     public String schema() {
@@ -286,6 +304,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Sets training mode (like torch.nn.Module.train), recursively.
+     *
      * @param on true for training, false for eval
      */
     public void train(boolean on) {
@@ -301,6 +320,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Whether the model is in training mode.
+     *
      * @return true when training
      */
     public boolean isTraining() {
@@ -311,6 +331,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * The number of parameter elements.
+     *
      * @return the parameter count
      */
     public long parameterCount() {
@@ -321,6 +342,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * The number of parameter elements that are not zero (what pruning reduces).
+     *
      * @return the nonzero count
      */
     public long nonzeroParameterCount() {
@@ -331,6 +353,7 @@ public final class ScriptModel extends NativeResource {
 
     /**
      * Bytes of all tensors the model holds (packed int8 weights included).
+     *
      * @return the state size in bytes
      */
     public long stateBytes() {
@@ -369,6 +392,13 @@ public final class ScriptModel extends NativeResource {
         return out;
     }
 
-    /** One parameter: name, shape as "[a, b]", dtype name, and whether it takes gradients. */
+    /**
+     * One parameter: name, shape as "[a, b]", dtype name, and whether it takes gradients.
+     *
+     * @param name the parameter's qualified name, e.g. "fc1.weight"
+     * @param shape its shape as "[a, b]"
+     * @param dtype its dtype's name
+     * @param requiresGrad whether it takes gradients
+     */
     public record ParameterInfo(String name, String shape, String dtype, boolean requiresGrad) {}
 }

@@ -37,6 +37,7 @@ public final class LowRank {
 
     /**
      * The Linears of the model that can be factorized, in module order.
+     *
      * @param model the model to inspect
      * @return one entry per Linear
      */
@@ -57,6 +58,7 @@ public final class LowRank {
 
     /**
      * The singular values of a Linear's weight, largest first.
+     *
      * @param model the model holding the layer
      * @param layer the Linear's module path
      * @return the singular values
@@ -69,6 +71,7 @@ public final class LowRank {
 
     /**
      * What {@link #apply} would do with each Linear, without doing it.
+     *
      * @param model the model to inspect
      * @param policy chooses each layer's rank
      * @return one decision per Linear
@@ -117,6 +120,7 @@ public final class LowRank {
 
     /**
      * {@link #apply(ScriptModel, RankPolicy, LowRankConfig)} with {@link LowRankConfig#defaults()}.
+     *
      * @param model the model to factorize (left unchanged)
      * @param policy chooses each layer's rank
      * @return the new model and every decision
@@ -127,6 +131,7 @@ public final class LowRank {
 
     /**
      * Factorizes the Linears the policy picks; the result holds the new model and every decision.
+     *
      * @param model the model to factorize (left unchanged)
      * @param policy chooses each layer's rank
      * @param config the SVD method, power iterations and seed

@@ -2,6 +2,7 @@ package dev.torchslim.lowrank;
 
 /**
  * How factors are computed: the SVD method, its power iterations and its seed.
+ *
  * @param method how the SVD is computed
  * @param powerIterations power iterations of the randomized SVD, in 0..100
  * @param seed the seed of the randomized sketch
@@ -9,6 +10,7 @@ package dev.torchslim.lowrank;
 public record LowRankConfig(SvdMethod method, int powerIterations, long seed) {
     /**
      * Checks the arguments.
+     *
      * @param method how the SVD is computed, not null
      * @param powerIterations power iterations, in 0..100
      * @param seed the sketch's seed
@@ -25,6 +27,7 @@ public record LowRankConfig(SvdMethod method, int powerIterations, long seed) {
 
     /**
      * {@link SvdMethod#AUTO}, {@value TruncatedSvd#DEFAULT_POWER_ITERATIONS} power iterations, seed 0.
+     *
      * @return the default configuration
      */
     public static LowRankConfig defaults() {
@@ -33,6 +36,7 @@ public record LowRankConfig(SvdMethod method, int powerIterations, long seed) {
 
     /**
      * This configuration with another SVD method.
+     *
      * @param m the SVD method
      * @return a new configuration
      */

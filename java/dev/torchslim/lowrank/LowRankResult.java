@@ -5,12 +5,14 @@ import java.util.List;
 
 /**
  * The factorized model (the caller closes it) and one decision per Linear of the input.
+ *
  * @param model the factorized model, owned by the caller
  * @param layers one decision per Linear of the input, in module order
  */
 public record LowRankResult(ScriptModel model, List<LayerDecision> layers) implements AutoCloseable {
     /**
      * How many Linears were factorized.
+     *
      * @return the number of factorized layers
      */
     public long factorizedLayers() {
@@ -19,6 +21,7 @@ public record LowRankResult(ScriptModel model, List<LayerDecision> layers) imple
 
     /**
      * Weight parameters of the factorized layers before and after.
+     *
      * @return the weight parameters before
      */
     public long paramsBefore() {
@@ -27,6 +30,7 @@ public record LowRankResult(ScriptModel model, List<LayerDecision> layers) imple
 
     /**
      * Weight parameters of the factorized layers after factorization (both factors).
+     *
      * @return the weight parameters after
      */
     public long paramsAfter() {

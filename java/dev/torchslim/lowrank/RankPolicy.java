@@ -19,6 +19,7 @@ public interface RankPolicy {
 
     /**
      * The smallest rank whose singular values keep at least this fraction of sum(s^2), in (0, 1].
+     *
      * @param fraction the share of energy to keep, in (0, 1]
      * @return the policy
      */
@@ -32,6 +33,7 @@ public interface RankPolicy {
     /**
      * The largest rank whose two factors hold at most this fraction of the dense weight's parameters, in (0,
      * 1).
+     *
      * @param fraction the parameter budget, in (0, 1)
      * @return the policy
      */
@@ -44,6 +46,7 @@ public interface RankPolicy {
 
     /**
      * These layers at these ranks; every other Linear stays dense.
+     *
      * @param ranks rank by module path
      * @return the policy
      */
@@ -61,6 +64,7 @@ public interface RankPolicy {
 
     /**
      * Parses "fc1:32,encoder.linear1:8".
+     *
      * @param spec comma-separated {@code layer:rank} pairs
      * @return the policy
      * @throws IllegalArgumentException when the spec is malformed

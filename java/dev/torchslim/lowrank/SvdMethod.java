@@ -17,6 +17,7 @@ public enum SvdMethod {
 
     /**
      * The name the native factorizer takes.
+     *
      * @return "exact", "randomized" or "auto"
      */
     public String nativeName() {
@@ -25,6 +26,7 @@ public enum SvdMethod {
 
     /**
      * Parses a method name, ignoring case.
+     *
      * @param name "exact", "randomized" or "auto"
      * @return the method
      * @throws IllegalArgumentException for any other name

@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.TensorVector;
 /**
  * A rank-r truncated SVD a ~= u diag(s) vh: exact (LAPACK) or randomized (Halko, Martinsson and
  * Tropp: a seeded Gaussian sketch of r + {@value #OVERSAMPLE} columns, then power iterations).
+ *
  * @param u the left singular vectors, m x r
  * @param s the singular values, largest first, length r
  * @param vh the right singular vectors, transposed, r x n
@@ -21,6 +22,7 @@ public record TruncatedSvd(Tensor u, Tensor s, Tensor vh) {
     /**
      * Exact for small matrices, randomized with 2 power iterations for large ones (see
      * {@link SvdMethod#AUTO}).
+     *
      * @param a the matrix, two-dimensional
      * @param rank the number of singular triplets to keep
      * @return the truncated SVD
@@ -31,6 +33,7 @@ public record TruncatedSvd(Tensor u, Tensor s, Tensor vh) {
 
     /**
      * The rank-r SVD by the given method.
+     *
      * @param a the matrix, two-dimensional
      * @param rank the number of singular triplets to keep
      * @param method exact, randomized or auto
@@ -61,6 +64,7 @@ public record TruncatedSvd(Tensor u, Tensor s, Tensor vh) {
 
     /**
      * The number of singular values kept.
+     *
      * @return r
      */
     public int rank() {

@@ -27,6 +27,7 @@ public final class SimpleModel {
 
     /**
      * A new SimpleModel with freshly initialised weights (LibTorch's default initialisation).
+     *
      * @return the model
      */
     public static SequentialImpl create() {

@@ -21,6 +21,7 @@ public final class StudentModel {
 
     /**
      * A new student with freshly initialised weights (LibTorch's default initialisation).
+     *
      * @return the model
      */
     public static SequentialImpl create() {

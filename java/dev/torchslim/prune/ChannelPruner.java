@@ -18,6 +18,7 @@ public final class ChannelPruner {
 
     /**
      * Removes all-zero filters in place; returns one line per shrunk layer ("conv1 10->5").
+     *
      * @param model the Sequential to shrink
      * @return the report, one line per shrunk layer
      */
@@ -31,6 +32,7 @@ public final class ChannelPruner {
     /**
      * Prunes round(amount * filters) filters of every Conv2d and Linear but the last one by their
      * Ln norm (ln_structured, dim 0), then removes them. Returns the removal report.
+     *
      * @param model the Sequential to prune and shrink
      * @param amount the fraction of filters to remove, in [0, 1]
      * @param n the order of the norm that ranks the filters
@@ -55,6 +57,7 @@ public final class ChannelPruner {
 
     /**
      * For any module: accepted only when it is a Sequential.
+     *
      * @param model the module; anything but a Sequential is refused
      * @return the report, one line per shrunk layer
      */

@@ -11,6 +11,7 @@ public final class CustomMaskPruner implements PruningStrategy {
 
     /**
      * Masks given by module name, 1 keep and 0 prune, each shaped like its weight.
+     *
      * @param masks the mask of each layer to prune
      */
     public CustomMaskPruner(Map<String, Tensor> masks) {

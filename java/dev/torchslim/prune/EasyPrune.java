@@ -37,6 +37,7 @@ public final class EasyPrune {
 
     /**
      * A pruner of model at the given sparsity; configure it, then call {@link #prune()}.
+     *
      * @param model the model to prune in place
      * @param amount the fraction of each weight (or of all weights, for global strategies) to prune, in [0,
      *     1]
@@ -52,6 +53,7 @@ public final class EasyPrune {
 
     /**
      * How masks are chosen; default L1 per layer.
+     *
      * @param s the strategy
      * @return this pruner
      */
@@ -63,6 +65,7 @@ public final class EasyPrune {
 
     /**
      * Which layers are pruned; default Conv1d/2d/3d and Linear.
+     *
      * @param f accepts the layers to prune
      * @return this pruner
      */
@@ -74,6 +77,7 @@ public final class EasyPrune {
 
     /**
      * Module names (as in named_modules, e.g. "fc2") left dense.
+     *
      * @param names module names to skip
      * @return this pruner
      */
@@ -85,6 +89,7 @@ public final class EasyPrune {
 
     /**
      * The weights this pruner prunes (after prune(), the ones it pruned).
+     *
      * @return the targets, in module order
      */
     public List<PruneTarget> targets() {
@@ -94,6 +99,7 @@ public final class EasyPrune {
     /**
      * Computes the masks, zeroes the pruned weights and holds them at zero through training (gradient
      * hooks), keeping the dense weights for {@link #restore()}.
+     *
      * @return this pruner
      * @throws IllegalStateException when already pruned
      */
@@ -158,6 +164,7 @@ public final class EasyPrune {
 
     /**
      * Whether {@link #prune()} has run and neither {@link #unprune()} nor {@link #restore()} yet.
+     *
      * @return true while the masks are held
      */
     public boolean isPruned() {
@@ -166,6 +173,7 @@ public final class EasyPrune {
 
     /**
      * Per-layer and total sparsity of the pruned weights.
+     *
      * @return the sparsity report
      */
     public SparsityReport report() {

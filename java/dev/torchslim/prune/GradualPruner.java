@@ -54,6 +54,7 @@ public final class GradualPruner {
 
     /**
      * The scheduled sparsity at step t (0 before t0, s_f after the end).
+     *
      * @param t the step
      * @param initial s_i
      * @param target s_f
@@ -78,6 +79,7 @@ public final class GradualPruner {
 
     /**
      * Advances one training step; prunes when the schedule says so. Returns the current sparsity.
+     *
      * @return the sparsity after this step
      */
     public double step() {
@@ -99,6 +101,7 @@ public final class GradualPruner {
 
     /**
      * The number of {@link #step()} calls so far.
+     *
      * @return the step count
      */
     public long stepCount() {
@@ -107,6 +110,7 @@ public final class GradualPruner {
 
     /**
      * Whether the schedule has reached its last update.
+     *
      * @return true after step t0 + nΔt
      */
     public boolean isDone() {
@@ -124,6 +128,7 @@ public final class GradualPruner {
 
     /**
      * Per-layer and total sparsity of the pruned weights now.
+     *
      * @return the sparsity report
      */
     public SparsityReport report() {

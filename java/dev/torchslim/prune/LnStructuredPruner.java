@@ -12,6 +12,7 @@ public final class LnStructuredPruner implements PruningStrategy {
 
     /**
      * Prunes whole slices along dim with the smallest Ln norm.
+     *
      * @param n the norm order: 1, 2 or infinity
      * @param dim the dimension whose slices are pruned
      */

@@ -12,6 +12,7 @@ public final class MagnitudePruner implements PruningStrategy {
 
     /**
      * L1 magnitude pruning.
+     *
      * @param global one threshold across all layers, else one per layer
      */
     public MagnitudePruner(boolean global) {

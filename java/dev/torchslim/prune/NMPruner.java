@@ -16,6 +16,7 @@ public final class NMPruner implements PruningStrategy {
 
     /**
      * Keeps n of every m consecutive weights along the input dimension.
+     *
      * @param n the weights kept per group
      * @param m the group size
      * @throws IllegalArgumentException unless {@code 0 <= n <= m} and {@code m >= 1}
@@ -30,6 +31,7 @@ public final class NMPruner implements PruningStrategy {
 
     /**
      * Parses "2:4".
+     *
      * @param spec "N:M"
      * @return the pruner
      * @throws IllegalArgumentException when the spec is malformed
@@ -62,6 +64,7 @@ public final class NMPruner implements PruningStrategy {
 
     /**
      * The weights kept per group.
+     *
      * @return N
      */
     public int n() {
@@ -70,6 +73,7 @@ public final class NMPruner implements PruningStrategy {
 
     /**
      * The group size.
+     *
      * @return M
      */
     public int m() {

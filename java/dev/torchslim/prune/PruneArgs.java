@@ -8,6 +8,10 @@ import java.util.Set;
 /**
  * Arguments of {@code torchslim prune --in model.pt --out pruned.pt --method l1|l1-global|random|ln|nm
  * --amount 0.5 [--n 2] [--dim 0] [--nm 2:4] [--seed 0]}.
+ *
+ * @param in the TorchScript file to prune
+ * @param out the output file
+ * @param options the method and its options
  */
 public record PruneArgs(Path in, Path out, TorchScriptPruner.Options options) {
     /** The usage text of the prune command. */
@@ -19,6 +23,7 @@ public record PruneArgs(Path in, Path out, TorchScriptPruner.Options options) {
 
     /**
      * Parses the arguments after "prune"; IllegalArgumentException says what is wrong.
+     *
      * @param args the arguments after "prune"
      * @return the parsed arguments
      */

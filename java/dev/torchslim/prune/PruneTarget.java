@@ -6,10 +6,15 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * One prunable weight: the qualified name of its module ("features.0"), the module, and its
  * weight parameter (shares storage with the model).
+ *
+ * @param name the module's qualified name
+ * @param module the module
+ * @param weight its weight parameter, sharing storage with the model
  */
 public record PruneTarget(String name, Module module, Tensor weight) {
     /**
      * LibTorch's type name of the module, e.g. "torch::nn::Conv2dImpl".
+     *
      * @return the module's type name
      */
     public String type() {
@@ -18,6 +23,7 @@ public record PruneTarget(String name, Module module, Tensor weight) {
 
     /**
      * Whether the module is a Conv1d, Conv2d or Conv3d.
+     *
      * @return true for convolutions
      */
     public boolean isConv() {
@@ -26,6 +32,7 @@ public record PruneTarget(String name, Module module, Tensor weight) {
 
     /**
      * Whether the module is a Linear.
+     *
      * @return true for Linear
      */
     public boolean isLinear() {

@@ -19,6 +19,7 @@ public final class PruneTargets {
 
     /**
      * Weights of the modules accepted by filter and not named in skip, in module order.
+     *
      * @param model the model to search
      * @param filter accepts the targets to keep
      * @param skip module names to leave out

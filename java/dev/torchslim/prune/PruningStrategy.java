@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.Tensor;
 public interface PruningStrategy {
     /**
      * Chooses the masks.
+     *
      * @param targets the weights to prune
      * @param amount the fraction to prune, in [0, 1]
      * @return one mask per target, in the same order
@@ -19,12 +20,14 @@ public interface PruningStrategy {
 
     /**
      * A short name for reports, e.g. "l1-global".
+     *
      * @return the strategy's name
      */
     String name();
 
     /**
      * L1 magnitude, per layer (torch.nn.utils.prune.l1_unstructured).
+     *
      * @return the strategy
      */
     static PruningStrategy l1() {
@@ -33,6 +36,7 @@ public interface PruningStrategy {
 
     /**
      * L1 magnitude, one threshold across all layers (global_unstructured with L1Unstructured).
+     *
      * @return the strategy
      */
     static PruningStrategy l1Global() {
@@ -41,6 +45,7 @@ public interface PruningStrategy {
 
     /**
      * Uniformly random per layer, reproducible from seed.
+     *
      * @param seed the random seed
      * @return the strategy
      */
@@ -50,6 +55,7 @@ public interface PruningStrategy {
 
     /**
      * Whole slices along dim with the smallest Ln norm (ln_structured); n in {1, 2, infinity}.
+     *
      * @param n the norm order
      * @param dim the dimension whose slices are pruned
      * @return the strategy
@@ -60,6 +66,7 @@ public interface PruningStrategy {
 
     /**
      * N of every M along the input dimension are kept (2:4 and general N:M); ignores amount.
+     *
      * @param n the weights kept per group
      * @param m the group size
      * @return the strategy

@@ -11,6 +11,7 @@ public final class RandomPruner implements PruningStrategy {
 
     /**
      * Uniformly random masks, reproducible from the seed.
+     *
      * @param seed the random seed
      */
     public RandomPruner(long seed) {

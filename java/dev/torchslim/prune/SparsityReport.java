@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Module;
 
 /**
  * Per-layer and total sparsity and non-zeros of a set of weights.
+ *
  * @param rows one row per weight, in module order
  * @param total the parameters of all rows
  * @param nonzero their nonzero parameters
@@ -14,6 +15,7 @@ import org.bytedeco.pytorch.Module;
 public record SparsityReport(List<Row> rows, long total, long nonzero) {
     /**
      * One weight's sparsity.
+     *
      * @param layer the module name
      * @param shape the weight's shape, e.g. "[10, 1, 5, 5]"
      * @param params the weight's elements
@@ -22,6 +24,7 @@ public record SparsityReport(List<Row> rows, long total, long nonzero) {
     public record Row(String layer, String shape, long params, long nonzero) {
         /**
          * The fraction of zeros.
+         *
          * @return 1 - nonzero / params (0 for an empty weight)
          */
         public double sparsity() {
@@ -31,6 +34,7 @@ public record SparsityReport(List<Row> rows, long total, long nonzero) {
 
     /**
      * The sparsity of the given weights now.
+     *
      * @param targets the weights
      * @return the report
      */
@@ -50,6 +54,7 @@ public record SparsityReport(List<Row> rows, long total, long nonzero) {
 
     /**
      * Over the Conv/Linear weights of a model.
+     *
      * @param model the model
      * @return the report
      */
@@ -59,6 +64,7 @@ public record SparsityReport(List<Row> rows, long total, long nonzero) {
 
     /**
      * The fraction of zeros over all rows.
+     *
      * @return 1 - nonzero / total (0 when empty)
      */
     public double sparsity() {

@@ -19,6 +19,7 @@ public final class TaylorPruner implements PruningStrategy {
 
     /**
      * A Taylor importance accumulator for the given weights.
+     *
      * @param targets the weights whose importance is accumulated
      * @param global one threshold across all layers, else one per layer
      */
@@ -40,6 +41,7 @@ public final class TaylorPruner implements PruningStrategy {
 
     /**
      * How many times {@link #accumulate()} has run.
+     *
      * @return the number of accumulated batches
      */
     public int batches() {

@@ -15,6 +15,7 @@ public final class TorchScriptPruner {
 
     /**
      * Options of one run; n is the Ln norm order, dim its dimension, nm the N:M pattern.
+     *
      * @param method one of {@link #METHODS}
      * @param amount the fraction to prune, in [0, 1]
      * @param n the Ln norm order (method "ln")
@@ -26,6 +27,7 @@ public final class TorchScriptPruner {
     public record Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed) {
         /**
          * Checks the options.
+         *
          * @param method one of {@link #METHODS}
          * @param amount the fraction to prune, in [0, 1]
          * @param n the Ln norm order
@@ -54,6 +56,7 @@ public final class TorchScriptPruner {
 
         /**
          * Options for a method and amount; Ln uses the L2 norm over dim 0, N:M is 2:4, seed 0.
+         *
          * @param method one of {@link #METHODS}
          * @param amount the fraction to prune, in [0, 1]
          * @return the options
@@ -67,6 +70,7 @@ public final class TorchScriptPruner {
 
     /**
      * Prunes in into out; returns the per-layer sparsity table.
+     *
      * @param in the TorchScript file to prune
      * @param out the output file
      * @param o the method and its options

@@ -21,6 +21,7 @@ public enum Engine {
 
     /**
      * The name LibTorch uses ("" for DEFAULT).
+     *
      * @return the native name
      */
     public String nativeName() {
@@ -29,6 +30,7 @@ public enum Engine {
 
     /**
      * Parses "default", "x86", "fbgemm", "qnnpack" or "onednn".
+     *
      * @param name an engine name, in any case
      * @return the engine
      * @throws IllegalArgumentException for any other name

@@ -4,12 +4,14 @@ package dev.torchslim.quantize;
  * fp16 or bf16: floating parameters, buffers and constants cast, integer tensors kept, floating
  * inputs cast at the entry of forward; a tensor output cast back to float32 when
  * {@code castOutput}.
+ *
  * @param dtype "fp16" or "bf16"
  * @param castOutput cast a tensor output back to float32
  */
 public record HalfPrecisionConfig(String dtype, boolean castOutput) implements QuantizeConfig {
     /**
      * Checks the dtype.
+     *
      * @param dtype "fp16" or "bf16"
      * @param castOutput cast a tensor output back to float32
      * @throws IllegalArgumentException for any other dtype
@@ -22,6 +24,7 @@ public record HalfPrecisionConfig(String dtype, boolean castOutput) implements Q
 
     /**
      * float16, outputs left in float16.
+     *
      * @return the configuration
      */
     public static HalfPrecisionConfig fp16() {
@@ -30,6 +33,7 @@ public record HalfPrecisionConfig(String dtype, boolean castOutput) implements Q
 
     /**
      * bfloat16, outputs left in bfloat16.
+     *
      * @return the configuration
      */
     public static HalfPrecisionConfig bf16() {
@@ -38,6 +42,7 @@ public record HalfPrecisionConfig(String dtype, boolean castOutput) implements Q
 
     /**
      * This configuration with or without the cast of the output back to float32.
+     *
      * @param castOutput cast a tensor output back to float32
      * @return a new configuration
      */

@@ -3,6 +3,7 @@ package dev.torchslim.quantize;
 /**
  * Dynamic int8: int8 weights for every Linear (and LSTM/GRU when {@code rnn}), activations
  * quantized per call. Per-tensor weights by default, as {@code quantize_dynamic_jit}.
+ *
  * @param perChannel one weight scale per output channel instead of per tensor
  * @param engine the int8 kernel library
  * @param rnn quantize LSTM and GRU layers too
@@ -10,6 +11,7 @@ package dev.torchslim.quantize;
 public record Int8DynamicConfig(boolean perChannel, Engine engine, boolean rnn) implements QuantizeConfig {
     /**
      * Checks the arguments.
+     *
      * @param perChannel per-channel weight scales
      * @param engine the int8 kernel library, not null
      * @param rnn quantize LSTM and GRU too
@@ -23,6 +25,7 @@ public record Int8DynamicConfig(boolean perChannel, Engine engine, boolean rnn) 
 
     /**
      * Per-tensor weights, the default engine, LSTM and GRU included.
+     *
      * @return the configuration
      */
     public static Int8DynamicConfig config() {
@@ -31,6 +34,7 @@ public record Int8DynamicConfig(boolean perChannel, Engine engine, boolean rnn) 
 
     /**
      * This configuration with per-channel or per-tensor weights.
+     *
      * @param perChannel one scale per output channel
      * @return a new configuration
      */
@@ -40,6 +44,7 @@ public record Int8DynamicConfig(boolean perChannel, Engine engine, boolean rnn) 
 
     /**
      * This configuration on another engine.
+     *
      * @param engine the int8 kernel library
      * @return a new configuration
      */
@@ -49,6 +54,7 @@ public record Int8DynamicConfig(boolean perChannel, Engine engine, boolean rnn) 
 
     /**
      * This configuration with or without LSTM and GRU.
+     *
      * @param rnn quantize LSTM and GRU layers too
      * @return a new configuration
      */

@@ -4,12 +4,14 @@ package dev.torchslim.quantize;
  * Quantization-aware training: fake-quantize modules in the graph (moving-average activation
  * ranges, weights from their current values), trained with the user's data and loss, then
  * converted as static int8.
+ *
  * @param perChannel one weight scale per output channel instead of per tensor
  * @param engine the int8 kernel library
  */
 public record Int8QatConfig(boolean perChannel, Engine engine) implements QuantizeConfig {
     /**
      * Checks the engine.
+     *
      * @param perChannel per-channel weight scales
      * @param engine the int8 kernel library, not null
      * @throws IllegalArgumentException when engine is null
@@ -22,6 +24,7 @@ public record Int8QatConfig(boolean perChannel, Engine engine) implements Quanti
 
     /**
      * Per-channel weights and the default engine.
+     *
      * @return the configuration
      */
     public static Int8QatConfig config() {
@@ -30,6 +33,7 @@ public record Int8QatConfig(boolean perChannel, Engine engine) implements Quanti
 
     /**
      * This configuration with per-channel or per-tensor weights.
+     *
      * @param perChannel one scale per output channel
      * @return a new configuration
      */
@@ -39,6 +43,7 @@ public record Int8QatConfig(boolean perChannel, Engine engine) implements Quanti
 
     /**
      * This configuration on another engine.
+     *
      * @param engine the int8 kernel library
      * @return a new configuration
      */

@@ -4,6 +4,7 @@ package dev.torchslim.quantize;
  * Static int8: activation ranges from calibration batches, Conv+BN folded, ReLU fused, weights
  * per output channel (symmetric qint8) or per tensor, activations per tensor (affine quint8,
  * 7-bit on x86/FBGEMM as PyTorch does).
+ *
  * @param observer how activation ranges are recorded
  * @param perChannel one weight scale per output channel instead of per tensor
  * @param engine the int8 kernel library
@@ -11,6 +12,7 @@ package dev.torchslim.quantize;
 public record Int8StaticConfig(Observer observer, boolean perChannel, Engine engine) implements QuantizeConfig {
     /**
      * Checks the arguments.
+     *
      * @param observer the activation observer, not null
      * @param perChannel per-channel weight scales
      * @param engine the int8 kernel library, not null
@@ -24,6 +26,7 @@ public record Int8StaticConfig(Observer observer, boolean perChannel, Engine eng
 
     /**
      * MinMax activations, per-channel weights, the default engine.
+     *
      * @return the configuration
      */
     public static Int8StaticConfig config() {
@@ -32,6 +35,7 @@ public record Int8StaticConfig(Observer observer, boolean perChannel, Engine eng
 
     /**
      * This configuration with another activation observer.
+     *
      * @param observer the observer
      * @return a new configuration
      */
@@ -41,6 +45,7 @@ public record Int8StaticConfig(Observer observer, boolean perChannel, Engine eng
 
     /**
      * This configuration with per-channel or per-tensor weights.
+     *
      * @param perChannel one scale per output channel
      * @return a new configuration
      */
@@ -50,6 +55,7 @@ public record Int8StaticConfig(Observer observer, boolean perChannel, Engine eng
 
     /**
      * This configuration on another engine.
+     *
      * @param engine the int8 kernel library
      * @return a new configuration
      */

@@ -22,6 +22,7 @@ public enum Observer {
 
     /**
      * Parses "minmax" or "moving_average" (or the constant's name), ignoring case.
+     *
      * @param name the observer's name
      * @return the observer
      * @throws IllegalArgumentException for any other name

@@ -35,6 +35,7 @@ public final class Quantize {
 
     /**
      * Engines this LibTorch supports, preferred first.
+     *
      * @return the supported engines
      */
     public static List<Engine> supportedEngines() {
@@ -45,6 +46,7 @@ public final class Quantize {
 
     /**
      * Dynamic int8 of the whole model.
+     *
      * @param model the float model (left unchanged)
      * @param config per-channel, engine and RNN settings
      * @return the quantized copy
@@ -55,6 +57,7 @@ public final class Quantize {
 
     /**
      * Dynamic int8, some modules left in float.
+     *
      * @param model the float model (left unchanged)
      * @param config per-channel, engine and RNN settings
      * @param keepFloat module paths to leave in float
@@ -67,6 +70,7 @@ public final class Quantize {
 
     /**
      * Static int8 of the whole model, calibrated on the given batches.
+     *
      * @param model the float model (left unchanged)
      * @param config observer, per-channel and engine settings
      * @param calibration input batches
@@ -78,6 +82,7 @@ public final class Quantize {
 
     /**
      * Static int8: prepare, run forward on every calibration batch, convert.
+     *
      * @param model the float model (left unchanged)
      * @param config observer, per-channel and engine settings
      * @param calibration input batches
@@ -104,6 +109,7 @@ public final class Quantize {
 
     /**
      * Static int8 in steps, for calibration loops of any shape: feed batches to {@code calibrate}.
+     *
      * @param model the float model (left unchanged)
      * @param config observer, per-channel and engine settings
      * @param calibrate runs forward passes of the prepared model it is given
@@ -118,6 +124,7 @@ public final class Quantize {
 
     /**
      * Static int8, step 1: a copy with Conv+BN folded and observers inserted (eval mode).
+     *
      * @param model the float model (left unchanged)
      * @param config observer and per-channel settings
      * @param keepFloat module paths to leave in float
@@ -130,6 +137,7 @@ public final class Quantize {
 
     /**
      * QAT, step 1: a copy with fake-quantize modules, in training mode, parameters taking gradients.
+     *
      * @param model the float model (left unchanged)
      * @param config per-channel and engine settings
      * @return the prepared copy, to train and then {@link #convert}
@@ -140,6 +148,7 @@ public final class Quantize {
 
     /**
      * QAT, step 1, some modules left in float.
+     *
      * @param model the float model (left unchanged)
      * @param config per-channel and engine settings
      * @param keepFloat module paths to leave in float
@@ -152,6 +161,7 @@ public final class Quantize {
 
     /**
      * Static int8 / QAT, step 2: the int8 model of a prepared (calibrated or trained) model.
+     *
      * @param prepared the calibrated or trained model from {@link #prepare} or {@link #prepareQat}
      * @param engine the int8 kernel library
      * @return the int8 model
@@ -162,6 +172,7 @@ public final class Quantize {
 
     /**
      * Weight-only int8/int4, dequantized inside forward; the result is frozen (inference only).
+     *
      * @param model the float model (left unchanged)
      * @param config bits and int4 group size
      * @return the quantized copy
@@ -172,6 +183,7 @@ public final class Quantize {
 
     /**
      * fp16 or bf16 of the whole model (parameters, buffers and constants cast; inputs cast in forward).
+     *
      * @param model the float model (left unchanged)
      * @param config the half dtype and whether to cast the output back
      * @return the half-precision copy

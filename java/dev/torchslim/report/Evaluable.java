@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.Tensor;
 public interface Evaluable {
     /**
      * Scores a batch, without gradients.
+     *
      * @param batch the inputs, one example per row
      * @return one row of class scores per example
      */

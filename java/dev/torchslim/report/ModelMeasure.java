@@ -24,6 +24,7 @@ public final class ModelMeasure {
 
     /**
      * The number of parameter elements of a module, recursively.
+     *
      * @param m the module
      * @return the parameter count
      */
@@ -33,6 +34,7 @@ public final class ModelMeasure {
 
     /**
      * The number of parameter elements that are not zero.
+     *
      * @param m the module
      * @return the nonzero count
      */
@@ -42,6 +44,7 @@ public final class ModelMeasure {
 
     /**
      * Bytes of the module saved with torch::save (serialize::OutputArchive) to a file.
+     *
      * @param m the module
      * @return the file's size in bytes
      */
@@ -64,6 +67,7 @@ public final class ModelMeasure {
 
     /**
      * Bytes of a ScriptModel saved as TorchScript (what Python's torch.jit.load reads) to a file.
+     *
      * @param m the model
      * @return the file's size in bytes
      */
@@ -85,6 +89,7 @@ public final class ModelMeasure {
 
     /**
      * Median milliseconds of one forward pass over batch (no grad), after a warm-up.
+     *
      * @param model the model to time
      * @param batch the input
      * @return the median latency in milliseconds

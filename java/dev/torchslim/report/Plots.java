@@ -30,6 +30,7 @@ public final class Plots {
 
     /**
      * Accuracy (%) against saved size (KiB), one labelled point per stage.
+     *
      * @param table the stages
      * @param png the PNG file to write
      * @throws IOException when the file cannot be written
@@ -40,6 +41,7 @@ public final class Plots {
 
     /**
      * Accuracy (%) against median latency per batch (ms), one labelled point per stage.
+     *
      * @param table the stages
      * @param png the PNG file to write
      * @throws IOException when the file cannot be written

@@ -23,6 +23,7 @@ public final class StageTable {
 
     /**
      * Appends a row.
+     *
      * @param r the stage's result
      */
     public void add(StageResult r) {
@@ -31,6 +32,7 @@ public final class StageTable {
 
     /**
      * The rows in the order they were added.
+     *
      * @return an unmodifiable view of the rows
      */
     public List<StageResult> rows() {
@@ -39,6 +41,7 @@ public final class StageTable {
 
     /**
      * The table's column headings, aligned with {@link #format}.
+     *
      * @return the header line
      */
     public static String header() {
@@ -48,6 +51,7 @@ public final class StageTable {
 
     /**
      * One row as a line of the text table.
+     *
      * @param r the stage's result
      * @return the formatted line
      */
@@ -58,6 +62,7 @@ public final class StageTable {
 
     /**
      * Prints the header and every row.
+     *
      * @param out where to print
      */
     public void print(PrintStream out) {
@@ -69,6 +74,7 @@ public final class StageTable {
 
     /**
      * {"environment": {...}, "stages": [...]}: environment from {@link RunEnvironment#current}.
+     *
      * @return the JSON text
      */
     public String toJson() {
@@ -77,6 +83,7 @@ public final class StageTable {
 
     /**
      * {"environment": env, "stages": [{name, accuracy, params, nonzero_params, size_bytes, latency_ms}]}.
+     *
      * @param environment the environment block
      * @return the JSON text
      */
@@ -102,6 +109,7 @@ public final class StageTable {
 
     /**
      * Writes the JSON through a temporary file and an atomic move: never half a file.
+     *
      * @param file the JSON file to write
      * @throws IOException when it cannot be written
      */
@@ -111,6 +119,7 @@ public final class StageTable {
 
     /**
      * As {@link #writeJson(Path)}, with the given environment block.
+     *
      * @param file the JSON file to write
      * @param environment the environment block
      * @throws IOException when it cannot be written
@@ -123,6 +132,7 @@ public final class StageTable {
     /**
      * The closing summary: each stage against the first row (the baseline): accuracy change in
      * points, size and latency as ratios (how many times smaller / faster).
+     *
      * @param out where to print
      */
     public void printSummary(PrintStream out) {

@@ -22,6 +22,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class GraphTrainer {
     /**
      * Batch size, Adam learning rate, epochs, shuffling seed.
+     *
      * @param batchSize rows per step, at least 1
      * @param learningRate Adam's learning rate, greater than 0
      * @param epochs passes over the data, at least 1
@@ -30,6 +31,7 @@ public final class GraphTrainer {
     public record Config(int batchSize, double learningRate, int epochs, long seed) {
         /**
          * Checks the ranges.
+         *
          * @param batchSize rows per step, at least 1
          * @param learningRate Adam's learning rate, finite and greater than 0
          * @param epochs passes over the data, at least 1
@@ -54,6 +56,7 @@ public final class GraphTrainer {
     public interface BatchLoss {
         /**
          * The loss of one batch.
+         *
          * @param output the model's output
          * @param target the batch's targets
          * @param rows the batch's row indices in the data (int64)
@@ -66,6 +69,7 @@ public final class GraphTrainer {
 
     /**
      * Trains the model in place; returns the mean loss of each epoch. The model is left in eval mode.
+     *
      * @param model the model to train
      * @param data inputs and targets
      * @param loss the loss
@@ -79,6 +83,7 @@ public final class GraphTrainer {
     /**
      * As {@link #fit(ScriptModel, TensorData, Loss, Config)}; with {@code keepZeros}, weights that are
      * exactly zero before training (pruned) are zero after every step (pruning masks kept).
+     *
      * @param model the model to train
      * @param data inputs and targets
      * @param loss the loss
@@ -92,6 +97,7 @@ public final class GraphTrainer {
 
     /**
      * As {@link #fit(ScriptModel, TensorData, Loss, Config)} with a loss over the batch's row indices too.
+     *
      * @param model the model to train
      * @param data inputs and targets
      * @param loss the loss over output, target and row indices
@@ -104,6 +110,7 @@ public final class GraphTrainer {
 
     /**
      * The training loop: Adam, seeded shuffling, optional pruning masks kept.
+     *
      * @param model the model to train
      * @param data inputs and targets
      * @param loss the loss over output, target and row indices

@@ -29,6 +29,7 @@ public enum Loss {
 
     /**
      * The mean loss of a batch.
+     *
      * @param output the model's output
      * @param target the targets
      * @return a scalar loss to backpropagate
@@ -37,6 +38,7 @@ public enum Loss {
 
     /**
      * Parses a loss by its constant's name, ignoring case: "ce", "nll" or "mse".
+     *
      * @param name the loss' name
      * @return the loss
      * @throws IllegalArgumentException for any other name

@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.Optimizer;
 public interface OptimizerFactory {
     /**
      * Makes the optimizer.
+     *
      * @param model the model whose parameters it updates
      * @return a new optimizer
      */

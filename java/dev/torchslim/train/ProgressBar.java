@@ -16,6 +16,7 @@ public final class ProgressBar {
 
     /**
      * A bar that redraws in place when a console is attached.
+     *
      * @param out where to draw
      * @param label the text before the bar
      * @param total the number of units of work, greater than 0
@@ -26,6 +27,7 @@ public final class ProgressBar {
 
     /**
      * A bar drawn in place or, when not interactive, printed every 10%.
+     *
      * @param out where to draw
      * @param label the text before the bar
      * @param total the number of units of work, greater than 0
@@ -43,6 +45,7 @@ public final class ProgressBar {
 
     /**
      * Shows done of total, with a free-form status such as the running loss.
+     *
      * @param done the units done so far
      * @param status the text after the bar
      */

@@ -5,6 +5,7 @@ package dev.torchslim.train;
 public interface StepListener {
     /**
      * Runs after an optimizer step.
+     *
      * @param step the step's index in the run, from 0
      */
     void afterStep(long step);

@@ -24,6 +24,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class Trainer {
     /**
      * Batch size, learning rate of the default Adam, shuffling seed, and where progress goes.
+     *
      * @param batchSize examples per step, at least 1
      * @param learningRate the default Adam's learning rate, greater than 0
      * @param seed the shuffling seed
@@ -32,6 +33,7 @@ public final class Trainer {
     public record Config(int batchSize, double learningRate, long seed, PrintStream progress) {
         /**
          * Checks the ranges.
+         *
          * @param batchSize examples per step, at least 1
          * @param learningRate the default Adam's learning rate, greater than 0
          * @param seed the shuffling seed
@@ -49,6 +51,7 @@ public final class Trainer {
 
         /**
          * Batch size 64, learning rate 1e-3, seed 42, progress to standard error.
+         *
          * @return the default configuration
          */
         public static Config defaults() {
@@ -57,6 +60,7 @@ public final class Trainer {
 
         /**
          * This configuration with progress printed elsewhere.
+         *
          * @param out where progress goes
          * @return a new configuration
          */
@@ -66,6 +70,7 @@ public final class Trainer {
 
         /**
          * This configuration with another shuffling seed.
+         *
          * @param newSeed the seed
          * @return a new configuration
          */
@@ -76,6 +81,7 @@ public final class Trainer {
 
     /**
      * One epoch: mean training loss and wall time.
+     *
      * @param epoch the epoch's index
      * @param meanLoss the mean training loss
      * @param seconds the epoch's wall time
@@ -91,6 +97,7 @@ public final class Trainer {
 
     /**
      * A trainer over a training and a test set.
+     *
      * @param train the training set
      * @param test the test set, for {@link #evaluate}
      * @param config batch size, learning rate, seed and progress
@@ -103,6 +110,7 @@ public final class Trainer {
 
     /**
      * The configuration.
+     *
      * @return batch size, learning rate, seed and progress
      */
     public Config config() {
@@ -111,6 +119,7 @@ public final class Trainer {
 
     /**
      * The training set.
+     *
      * @return the training set
      */
     public Dataset trainSet() {
@@ -119,6 +128,7 @@ public final class Trainer {
 
     /**
      * The test set.
+     *
      * @return the test set
      */
     public Dataset testSet() {
@@ -127,6 +137,7 @@ public final class Trainer {
 
     /**
      * Trains with Adam(lr) for the given epochs.
+     *
      * @param model the model to train in place
      * @param epochs the number of epochs
      * @return one result per epoch
@@ -137,6 +148,7 @@ public final class Trainer {
 
     /**
      * Trains with the factory's optimizer, calling listener after every step.
+     *
      * @param model the model to train in place
      * @param epochs the number of epochs
      * @param optimizers makes the optimizer
@@ -164,6 +176,7 @@ public final class Trainer {
 
     /**
      * The number of steps in one epoch (the last batch may be smaller).
+     *
      * @return ceil(training examples / batch size)
      */
     public long batchesPerEpoch() {
@@ -208,6 +221,7 @@ public final class Trainer {
 
     /**
      * Test-set accuracy in [0, 1] of a module (evaluated in eval mode, no grad).
+     *
      * @param model the model
      * @return the accuracy
      */
@@ -223,6 +237,7 @@ public final class Trainer {
 
     /**
      * Accuracy in [0, 1] of any scorer on a data set.
+     *
      * @param model the scorer
      * @param data the data set
      * @return the accuracy
