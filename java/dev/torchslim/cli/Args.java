@@ -14,11 +14,14 @@ public final class Args {
     private Args() {}
 
     /**
+     * Parses {@code --key value} options and {@code --switch}es.
+     *
+     * @param args the arguments after the command name
      * @param valued options that take a value (without "--")
      * @param switches options that take none
-     * @param args the arguments after the command name
-     * @return the parsed options; an unknown option, a missing value or a stray argument is a
-     *     {@link UsageException}
+     * @return the parsed options
+     * @throws UsageException for an unknown option, a missing value, an option given twice or a
+     *     stray argument
      */
     public static Args parse(String[] args, Set<String> valued, Set<String> switches) {
         Args a = new Args();
