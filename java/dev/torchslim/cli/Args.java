@@ -14,8 +14,14 @@ public final class Args {
     private Args() {}
 
     /**
+     * Parses {@code --key value} options and {@code --switch}es.
+     *
+     * @param args the arguments after the command name
      * @param valued options that take a value (without "--")
      * @param switches options that take none
+     * @return the parsed options
+     * @throws UsageException for an unknown option, a missing value, an option given twice or a
+     *     stray argument
      */
     public static Args parse(String[] args, Set<String> valued, Set<String> switches) {
         Args a = new Args();
@@ -55,14 +61,34 @@ public final class Args {
         return a;
     }
 
+    /**
+     * Whether the switch {@code --key} was given.
+     *
+     * @param key the option name without "--"
+     * @return true when present
+     */
     public boolean flag(String key) {
         return flags.contains(key);
     }
 
+    /**
+     * The value of {@code --key}, or the fallback when it was not given.
+     *
+     * @param key the option name without "--"
+     * @param fallback the value to return when absent
+     * @return the value as written
+     */
     public String get(String key, String fallback) {
         return values.getOrDefault(key, fallback);
     }
 
+    /**
+     * The value of a required option.
+     *
+     * @param key the option name without "--"
+     * @return the value as written
+     * @throws UsageException when the option is missing
+     */
     public String require(String key) {
         String v = values.get(key);
         if (v == null) {
@@ -71,12 +97,28 @@ public final class Args {
         return v;
     }
 
-    /** An integer in min..max; "1.5", "1e3", "0x10" or anything else is a UsageException naming the range. */
+    /**
+     * An integer in min..max; "1.5", "1e3", "0x10" or anything else is a UsageException naming the range.
+     *
+     * @param key the option name without "--"
+     * @param fallback the value when the option is absent
+     * @param min the smallest value accepted
+     * @param max the largest value accepted
+     * @return the parsed value, or the fallback
+     */
     public int intValue(String key, int fallback, int min, int max) {
         return (int) longValue(key, fallback, min, max);
     }
 
-    /** A whole number in min..max, written in decimal digits with an optional sign. */
+    /**
+     * A whole number in min..max, written in decimal digits with an optional sign.
+     *
+     * @param key the option name without "--"
+     * @param fallback the value when the option is absent
+     * @param min the smallest value accepted
+     * @param max the largest value accepted
+     * @return the parsed value, or the fallback
+     */
     public long longValue(String key, long fallback, long min, long max) {
         String v = values.get(key);
         if (v == null) {
@@ -101,6 +143,12 @@ public final class Args {
     /**
      * A decimal number in [min, max] ("0.5", "5e-1"); NaN, infinities, hexadecimal and Java's
      * "1d"/"1f" suffixes are refused with the range in the message.
+     *
+     * @param key the option name without "--"
+     * @param fallback the value when the option is absent
+     * @param min the smallest value accepted
+     * @param max the largest value accepted
+     * @return the parsed value, or the fallback
      */
     public double doubleValue(String key, double fallback, double min, double max) {
         String v = values.get(key);

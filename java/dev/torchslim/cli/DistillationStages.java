@@ -30,6 +30,11 @@ public final class DistillationStages {
 
     private DistillationStages() {}
 
+    /**
+     * The student trained from scratch on the labels with NLL, the reference for distillation.
+     *
+     * @return the stage
+     */
     public static DemoStage studentFromScratch() {
         return ctx -> {
             try (ScriptModel student = student(); TensorScope scope = new TensorScope()) {
@@ -40,11 +45,21 @@ public final class DistillationStages {
         };
     }
 
+    /**
+     * The student distilled from the baseline with the demo's KD settings (T 1, alpha 0.5).
+     *
+     * @return the stage
+     */
     public static DemoStage distilledStudent() {
         return distilledStudent(KD);
     }
 
-    /** The distilled student with other KD settings (for searching them). */
+    /**
+     * The distilled student with other KD settings (for searching them).
+     *
+     * @param kd temperature and weight of the soft loss
+     * @return the stage
+     */
     public static DemoStage distilledStudent(KdConfig kd) {
         return ctx -> {
             try (ScriptModel student = student(); ScriptModel teacher = teacher(ctx); TensorScope scope = new TensorScope()) {

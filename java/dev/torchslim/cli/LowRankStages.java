@@ -17,6 +17,13 @@ public final class LowRankStages {
 
     private LowRankStages() {}
 
+    /**
+     * Factorizes the baseline's fc1 into two Linears of the given rank, then fine-tunes the result.
+     *
+     * @param rank the rank of the factors
+     * @param epochs the fine-tuning epochs
+     * @return the stage
+     */
     public static DemoStage fc1(int rank, int epochs) {
         return ctx -> {
             try (ScriptModel dense = DistillationStages.teacher(ctx);

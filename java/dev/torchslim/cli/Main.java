@@ -19,11 +19,21 @@ public final class Main {
 
     private Main() {}
 
+    /**
+     * The entry point of the runnable jar and of ./torchslim; exits with {@link #run}'s status.
+     *
+     * @param args a command name and its arguments
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs one command line and returns its exit status (0 ok, 1 refused or failed, 2 usage). */
+    /**
+     * Runs one command line and returns its exit status (0 ok, 1 refused or failed, 2 usage).
+     *
+     * @param args a command name and its arguments
+     * @return the exit status
+     */
     public static int run(String[] args) {
         Map<String, Command> byName = new LinkedHashMap<>();
         for (Command c : commands()) {

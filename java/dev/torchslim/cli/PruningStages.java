@@ -12,6 +12,10 @@ public final class PruningStages {
     /**
      * Global L1 pruning of every Conv/Linear weight to the given sparsity, then one epoch of
      * fine-tuning with the masks held, then unprune(). Prints the accuracy right after pruning.
+     *
+     * @param amount the fraction of weights to prune, in [0, 1]
+     * @param fineTuneEpochs the fine-tuning epochs
+     * @return the stage
      */
     public static DemoStage globalL1(double amount, int fineTuneEpochs) {
         String name = String.format(java.util.Locale.ROOT, "pruned %.0f%%", 100 * amount);
@@ -32,6 +36,10 @@ public final class PruningStages {
     /**
      * Removes the given fraction of filters (L2 norm, dim 0) from every Conv2d and Linear but the
      * last, physically, then fine-tunes the smaller dense model for the given epochs.
+     *
+     * @param amount the fraction of filters to remove, in [0, 1]
+     * @param fineTuneEpochs the fine-tuning epochs
+     * @return the stage
      */
     public static DemoStage channelsRemoved(double amount, int fineTuneEpochs) {
         String name = String.format(java.util.Locale.ROOT, "channels removed %.0f%%", 100 * amount);

@@ -33,6 +33,11 @@ public final class QuantizationStages {
 
     private QuantizationStages() {}
 
+    /**
+     * Dynamic int8 of the Linear layers (weights int8, activations quantized on the fly).
+     *
+     * @return the stage
+     */
     public static DemoStage dynamicInt8() {
         return ctx -> {
             try (ScriptModel source = source(ctx); ScriptModel q = Quantize.apply(source, Int8DynamicConfig.config())) {
@@ -41,6 +46,11 @@ public final class QuantizationStages {
         };
     }
 
+    /**
+     * Static int8 of Conv2d and Linear, calibrated on training batches.
+     *
+     * @return the stage
+     */
     public static DemoStage staticInt8() {
         return ctx -> {
             try (TensorScope scope = new TensorScope(); ScriptModel source = source(ctx);
@@ -50,6 +60,11 @@ public final class QuantizationStages {
         };
     }
 
+    /**
+     * Quantization-aware training: one epoch with fake quantization, then int8.
+     *
+     * @return the stage
+     */
     public static DemoStage qatInt8() {
         return ctx -> {
             try (TensorScope scope = new TensorScope(); ScriptModel source = source(ctx);

@@ -21,6 +21,12 @@ public final class AtomicFiles {
     /** Writes the complete content to the given (temporary) path. */
     @FunctionalInterface
     public interface Writer {
+        /**
+         * Writes the whole content to tmp; the caller moves it over the target afterwards.
+         *
+         * @param tmp the temporary file to write
+         * @throws IOException when writing fails (the temporary file is then removed)
+         */
         void writeTo(Path tmp) throws IOException;
     }
 
@@ -32,6 +38,10 @@ public final class AtomicFiles {
      * file is removed and target is untouched. A target that is a directory, a device or a
      * symbolic link is refused ({@link OutputFileException}). Temporary files that killed runs left
      * in that directory are removed first.
+     *
+     * @param target the file to create or replace
+     * @param writer fills the temporary file
+     * @throws IOException when writing or the move fails
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();

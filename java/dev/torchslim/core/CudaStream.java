@@ -24,6 +24,13 @@ public final class CudaStream extends NativeResource {
         this.stream = stream;
     }
 
+    /**
+     * A new stream on a CUDA device, from LibTorch's stream pool.
+     *
+     * @param device a CUDA device
+     * @return the stream; close it when done
+     * @throws IllegalArgumentException for a CPU device
+     */
     public static CudaStream create(Device device) {
         if (device.kind() != Device.Kind.CUDA) {
             throw new IllegalArgumentException("a CUDA stream needs a CUDA device, got " + device);
@@ -32,13 +39,22 @@ public final class CudaStream extends NativeResource {
         return new CudaStream(new NativeCudaStream(device.index()));
     }
 
+    /**
+     * The device this stream runs on.
+     *
+     * @return the stream's device
+     */
     public Device device() {
         try (Use use = use()) {
             return Device.cuda(stream.device());
         }
     }
 
-    /** The raw cudaStream_t as a number, for logs and interop. */
+    /**
+     * The raw cudaStream_t as a number, for logs and interop.
+     *
+     * @return the stream handle
+     */
     public long handle() {
         try (Use use = use()) {
             return stream.handle();
@@ -52,7 +68,11 @@ public final class CudaStream extends NativeResource {
         }
     }
 
-    /** Makes this LibTorch's current stream on its device until the returned guard closes. */
+    /**
+     * Makes this LibTorch's current stream on its device until the returned guard closes.
+     *
+     * @return the guard that restores the previous current stream
+     */
     public Current makeCurrent() {
         // The operation guard first, then the monitor: close() takes them in the same order.
         try (Use use = use()) {
@@ -70,6 +90,8 @@ public final class CudaStream extends NativeResource {
     /**
      * The pointer for native calls; valid while this stream is open. Callers that may race
      * {@link #close} run their call inside {@link #use()}.
+     *
+     * @return the native stream
      */
     public NativeCudaStream nativeStream() {
         checkOpen();

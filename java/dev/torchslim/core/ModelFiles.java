@@ -29,6 +29,9 @@ public final class ModelFiles {
      * Throws {@link ModelFileException} naming file unless it is a complete TorchScript archive
      * (torch.jit.save): a zip with {@code <prefix>/constants.pkl}, {@code <prefix>/data.pkl} and
      * {@code <prefix>/code/}, every entry inside the file and matching its CRC.
+     *
+     * @param file the file to check
+     * @throws ModelFileException when it is missing, unreadable or not TorchScript
      */
     public static void requireTorchScript(Path file) {
         BasicFileAttributes a;

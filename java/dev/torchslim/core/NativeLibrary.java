@@ -30,7 +30,11 @@ public final class NativeLibrary {
         load(dev.torchslim.jni.CoreApi.class);
     }
 
-    /** Loads the natives of one binding class (called from their static initialisers). */
+    /**
+     * Loads the natives of one binding class (called from their static initialisers).
+     *
+     * @param bindingClass the JavaCPP class whose natives to load
+     */
     public static synchronized void load(Class<?> bindingClass) {
         if (LOADED.contains(bindingClass)) {
             return;

@@ -27,7 +27,12 @@ public abstract class NativeResource implements AutoCloseable {
     private final long id = IDS.incrementAndGet();
     private volatile boolean closed;
 
-    /** One resource not closed yet: its type and the stack that created it. */
+    /**
+     * One resource not closed yet: its type and the stack that created it.
+     *
+     * @param type the resource's class name
+     * @param createdAt the stack of the code that created it
+     */
     public record OpenResource(String type, List<StackTraceElement> createdAt) {
         @Override
         public String toString() {
@@ -49,6 +54,7 @@ public abstract class NativeResource implements AutoCloseable {
         }
     }
 
+    /** Registers the resource with the leak tracker when {@link #tracking()} is on. */
     protected NativeResource() {
         if (TRACK) {
             StackTraceElement[] stack = new Throwable().getStackTrace();
@@ -61,12 +67,20 @@ public abstract class NativeResource implements AutoCloseable {
         }
     }
 
-    /** Whether {@code -Dtorchslim.trackResources=true} is on. */
+    /**
+     * Whether {@code -Dtorchslim.trackResources=true} is on.
+     *
+     * @return true when open resources are tracked
+     */
     public static boolean tracking() {
         return TRACK;
     }
 
-    /** The resources created and not closed yet (empty unless {@link #tracking()}), oldest first. */
+    /**
+     * The resources created and not closed yet (empty unless {@link #tracking()}), oldest first.
+     *
+     * @return the open resources with the stacks that created them
+     */
     public static List<OpenResource> openResources() {
         List<Long> ids = new ArrayList<>(OPEN.keySet());
         ids.sort(null);
@@ -83,6 +97,9 @@ public abstract class NativeResource implements AutoCloseable {
     /**
      * Enters an operation: the native side stays alive until the returned guard is closed
      * ({@code try (Use use = use()) {...}}). Throws {@link IllegalStateException} if closed.
+     *
+     * @return the guard to close when the operation ends
+     * @throws IllegalStateException when the resource is closed
      */
     public final Use use() {
         lock.readLock().lock();
@@ -104,6 +121,11 @@ public abstract class NativeResource implements AutoCloseable {
         return new IllegalStateException(getClass().getSimpleName() + " is already closed");
     }
 
+    /**
+     * Whether {@link #close} has run.
+     *
+     * @return true once closed
+     */
     public final boolean isClosed() {
         return closed;
     }

@@ -28,6 +28,10 @@ public final class OutputFiles {
      * directory, device, pipe or symbolic link (a rename would replace it with a regular file), a
      * missing directory, or the input file itself (in may be null) unless force. Then removes stale
      * temporary files of dead TorchSlim processes from out's directory.
+     *
+     * @param in the input file, or null
+     * @param out the output file
+     * @param force allow out to be the input file
      */
     public static void check(Path in, Path out, boolean force) {
         if (out == null || out.toString().isEmpty()) {
@@ -87,7 +91,12 @@ public final class OutputFiles {
         return parent == null ? out.toAbsolutePath().getRoot() : parent;
     }
 
-    /** Removes our temporary files in dir left by processes that no longer run; returns how many. */
+    /**
+     * Removes our temporary files in dir left by processes that no longer run; returns how many.
+     *
+     * @param dir the directory to clean
+     * @return the number of files removed
+     */
     public static int removeStaleTemporaries(Path dir) {
         int removed = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, ".ts*.tmp")) {

@@ -20,7 +20,13 @@ public final class TensorScope implements AutoCloseable {
     private final PointerScope scope = new PointerScope();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** Removes p from this scope so it survives close(); the caller now owns it. */
+    /**
+     * Removes p from this scope so it survives close(); the caller now owns it.
+     *
+     * @param <P> the pointer type
+     * @param p a pointer held by this scope
+     * @return p
+     */
     public <P extends Pointer> P detach(P p) {
         checkOpen();
         // detach() drops the scope's reference; take one for the caller first, or it is freed now.
@@ -29,7 +35,13 @@ public final class TensorScope implements AutoCloseable {
         return p;
     }
 
-    /** Adds p, created elsewhere, to this scope so it is freed on close(). */
+    /**
+     * Adds p, created elsewhere, to this scope so it is freed on close().
+     *
+     * @param <P> the pointer type
+     * @param p a pointer to free with this scope
+     * @return p
+     */
     public <P extends Pointer> P attach(P p) {
         checkOpen();
         scope.attach(p);

@@ -10,6 +10,8 @@ public final class TorchSlim {
      * The build's versions, read without loading any native code: {@code torchslim.version} (the
      * Maven version, e.g. 0.1.0-SNAPSHOT), {@code torch.version}, {@code pytorch.presets.version}
      * and {@code javacpp.version}.
+     *
+     * @return the build's version properties
      */
     public static java.util.Properties buildInfo() {
         java.util.Properties p = new java.util.Properties();
@@ -23,25 +25,41 @@ public final class TorchSlim {
         return p;
     }
 
-    /** The version of TorchSlim's native library (major.minor.patch). */
+    /**
+     * The version of TorchSlim's native library (major.minor.patch).
+     *
+     * @return the native library's version
+     */
     public static String version() {
         NativeLibrary.ensureLoaded();
         return CoreApi.version();
     }
 
-    /** The LibTorch version the natives were compiled against. */
+    /**
+     * The LibTorch version the natives were compiled against.
+     *
+     * @return LibTorch's version, e.g. "2.13.0"
+     */
     public static String torchVersion() {
         NativeLibrary.ensureLoaded();
         return CoreApi.torch_version();
     }
 
-    /** True when the natives carry CUDA kernels (built with -Pgpu). */
+    /**
+     * True when the natives carry CUDA kernels (built with -Pgpu).
+     *
+     * @return whether CUDA kernels are built in
+     */
     public static boolean builtWithCuda() {
         NativeLibrary.ensureLoaded();
         return CoreApi.built_with_cuda();
     }
 
-    /** Sets LibTorch's intra-op thread count (like torch.set_num_threads). */
+    /**
+     * Sets LibTorch's intra-op thread count (like torch.set_num_threads).
+     *
+     * @param threads the thread count, at least 1
+     */
     public static void setNumThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -50,7 +68,11 @@ public final class TorchSlim {
         CoreApi.set_num_threads(threads);
     }
 
-    /** LibTorch's intra-op thread count. */
+    /**
+     * LibTorch's intra-op thread count.
+     *
+     * @return the intra-op thread count
+     */
     public static int numThreads() {
         NativeLibrary.ensureLoaded();
         return CoreApi.num_threads();
@@ -64,6 +86,7 @@ public final class TorchSlim {
      * GEMMs (say 128×4096 by 4096×4096) gain from more BLAS threads: raise it for those.
      *
      * @return false when this LibTorch uses no OpenBLAS (MKL builds)
+     * @param threads the thread count, at least 1
      */
     public static boolean setBlasThreads(int threads) {
         if (threads < 1) {
@@ -73,7 +96,11 @@ public final class TorchSlim {
         return CoreApi.set_blas_threads(threads);
     }
 
-    /** OpenBLAS's thread count, or -1 when this LibTorch uses no OpenBLAS. */
+    /**
+     * OpenBLAS's thread count, or -1 when this LibTorch uses no OpenBLAS.
+     *
+     * @return the OpenBLAS thread count, or -1
+     */
     public static int blasThreads() {
         NativeLibrary.ensureLoaded();
         return CoreApi.blas_threads();

@@ -8,11 +8,21 @@ package dev.torchslim.core;
 public class TorchSlimException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** Called by JavaCPP's generated code with the C++ exception's message. */
+    /**
+     * Called by JavaCPP's generated code with the C++ exception's message.
+     *
+     * @param message the C++ exception's message
+     */
     public TorchSlimException(String message) {
         super(message);
     }
 
+    /**
+     * An error with the exception that caused it.
+     *
+     * @param message what failed
+     * @param cause the underlying error
+     */
     public TorchSlimException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -6,6 +6,11 @@ import java.io.IOException;
 public class DatasetNotFoundException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A data set whose files are missing.
+     *
+     * @param message which files, where, and how to get them
+     */
     public DatasetNotFoundException(String message) {
         super(message);
     }

@@ -16,25 +16,47 @@ import org.bytedeco.pytorch.global.torch;
  * (PyTorch's MNIST example) does: mean 0.1307, standard deviation 0.3081.
  */
 public final class FashionMnist {
+    /** Where Debian's fashion-mnist package installs the IDX files. */
     public static final Path DEFAULT_DIR = Paths.get("/usr/share/datasets/fashion-mnist");
+    /** The mean of the training pixels in [0, 1] (the MNIST constant PyTorch examples use). */
     public static final double MEAN = 0.1307;
+    /** The standard deviation used with {@link #MEAN} to normalise pixels. */
     public static final double STD = 0.3081;
+    /** The class names, by label index. */
     public static final String[] CLASSES = {
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
     };
 
     private FashionMnist() {}
 
-    /** The directory from -Dtorchslim.data, $TORCHSLIM_DATA, or the Debian package's. */
+    /**
+     * The directory from -Dtorchslim.data, $TORCHSLIM_DATA, or the Debian package's.
+     *
+     * @return the data directory
+     */
     public static Path defaultDir() {
         String p = System.getProperty("torchslim.data", System.getenv("TORCHSLIM_DATA"));
         return p == null || p.isEmpty() ? DEFAULT_DIR : Paths.get(p);
     }
 
+    /**
+     * The 60,000 training images and labels.
+     *
+     * @param dir the directory holding the IDX files (gzipped or not)
+     * @return the normalised training set
+     * @throws IOException when a file cannot be read
+     */
     public static Dataset train(Path dir) throws IOException {
         return load(dir, "train");
     }
 
+    /**
+     * The 10,000 test images and labels.
+     *
+     * @param dir the directory holding the IDX files (gzipped or not)
+     * @return the normalised test set
+     * @throws IOException when a file cannot be read
+     */
     public static Dataset test(Path dir) throws IOException {
         return load(dir, "t10k");
     }
@@ -59,7 +81,13 @@ public final class FashionMnist {
         return toDataset(img, lab);
     }
 
-    /** Builds normalised tensors from parsed IDX data. */
+    /**
+     * Builds normalised tensors from parsed IDX data.
+     *
+     * @param img the images' IDX data
+     * @param lab the labels' IDX data
+     * @return images as float in NCHW, normalised, and labels as int64
+     */
     public static Dataset toDataset(IdxReader.IdxData img, IdxReader.IdxData lab) {
         NativeLibrary.ensureLoaded();
         int n = img.count();

@@ -6,6 +6,11 @@ import java.io.IOException;
 public class IdxFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An IDX file that is not what its header says.
+     *
+     * @param message what is wrong, naming the file
+     */
     public IdxFormatException(String message) {
         super(message);
     }

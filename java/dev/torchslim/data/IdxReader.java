@@ -18,8 +18,18 @@ public final class IdxReader {
     private static final int UNSIGNED_BYTE = 0x08;
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
-    /** Dimensions and unsigned-byte data of one IDX file. */
+    /**
+     * Dimensions and unsigned-byte data of one IDX file.
+     *
+     * @param dims the dimensions, first the item count
+     * @param data the unsigned bytes, row-major
+     */
     public record IdxData(int[] dims, byte[] data) {
+        /**
+         * The number of items, the first dimension.
+         *
+         * @return the item count
+         */
         public int count() {
             return dims[0];
         }
@@ -27,13 +37,27 @@ public final class IdxReader {
 
     private IdxReader() {}
 
+    /**
+     * Reads an IDX file, gunzipping it when it starts with the gzip magic bytes.
+     *
+     * @param file the file
+     * @return its dimensions and data
+     * @throws IOException when the file cannot be read or is malformed
+     */
     public static IdxData read(Path file) throws IOException {
         try (InputStream in = open(file)) {
             return read(in, file.toString());
         }
     }
 
-    /** Reads from a stream; name is used in messages. */
+    /**
+     * Reads from a stream; name is used in messages.
+     *
+     * @param stream the IDX bytes
+     * @param name the file name for messages
+     * @return the dimensions and data
+     * @throws IOException when reading fails or the data is malformed
+     */
     public static IdxData read(InputStream stream, String name) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         int magic;

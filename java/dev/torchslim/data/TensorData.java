@@ -38,7 +38,14 @@ public final class TensorData {
         this.y = y;
     }
 
-    /** Inputs and targets already in memory (y may be null); name stands for the file in messages. */
+    /**
+     * Inputs and targets already in memory (y may be null); name stands for the file in messages.
+     *
+     * @param name what messages call the data
+     * @param x the inputs, one row per example
+     * @param y the targets, or null
+     * @return the data set (it owns x and y)
+     */
     public static TensorData of(String name, Tensor x, Tensor y) {
         if (x == null || x.dim() < 1) {
             throw new IllegalArgumentException("inputs must be a tensor with rows");
@@ -49,7 +56,13 @@ public final class TensorData {
         return new TensorData(java.nio.file.Paths.get(name), x, y);
     }
 
-    /** Reads {@code x} (and {@code y}, when present) from a .pt dict, or x from a .npy file. */
+    /**
+     * Reads {@code x} (and {@code y}, when present) from a .pt dict, or x from a .npy file.
+     *
+     * @param file a .pt or .npy file
+     * @return the data set
+     * @throws dev.torchslim.core.TorchSlimException when the file cannot be read or holds no x
+     */
     public static TensorData load(Path file) {
         if (file == null) {
             throw new IllegalArgumentException("data file must not be null");
@@ -76,7 +89,12 @@ public final class TensorData {
         return new TensorData(file, x, y);
     }
 
-    /** Every tensor of a torch.save file by name (dict keys; "0", "1", ... for tuples; "" for one tensor). */
+    /**
+     * Every tensor of a torch.save file by name (dict keys; "0", "1", ... for tuples; "" for one tensor).
+     *
+     * @param file a file written by torch.save
+     * @return the tensors by name
+     */
     public static Map<String, Tensor> readTorch(Path file) {
         NativeLibrary.ensureLoaded();
         try (StringVector names = new StringVector(); TensorVector v = CoreApi.load_tensors(file.toString(), names)) {
@@ -92,7 +110,12 @@ public final class TensorData {
     private static final Pattern ORDER = Pattern.compile("'fortran_order':\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
 
-    /** A NumPy .npy array (float32/64, int8/32/64, uint8, bool; C order) as a tensor. */
+    /**
+     * A NumPy .npy array (float32/64, int8/32/64, uint8, bool; C order) as a tensor.
+     *
+     * @param file the .npy file
+     * @return the array as a tensor
+     */
     public static Tensor readNpy(Path file) {
         byte[] bytes;
         try {
@@ -173,33 +196,69 @@ public final class TensorData {
         }
     }
 
+    /**
+     * The file the data came from (or the name given to {@link #of}).
+     *
+     * @return the source
+     */
     public Path file() {
         return file;
     }
 
-    /** All inputs. */
+    /**
+     * All inputs.
+     *
+     * @return the inputs, one row per example
+     */
     public Tensor x() {
         return x;
     }
 
-    /** All targets, or null when the file has none. */
+    /**
+     * All targets, or null when the file has none.
+     *
+     * @return the targets, or null
+     */
     public Tensor y() {
         return y;
     }
 
+    /**
+     * Whether the data has targets.
+     *
+     * @return true when {@link #y()} is not null
+     */
     public boolean hasTargets() {
         return y != null;
     }
 
+    /**
+     * The number of rows.
+     *
+     * @return the row count
+     */
     public long size() {
         return x.size(0);
     }
 
-    /** The inputs of rows [from, from + len). */
+    /**
+     * The inputs of rows [from, from + len).
+     *
+     * @param from the first row
+     * @param len the number of rows
+     * @return a view of those rows
+     */
     public Tensor x(long from, long len) {
         return x.narrow(0, from, len);
     }
 
+    /**
+     * The targets of rows [from, from + len).
+     *
+     * @param from the first row
+     * @param len the number of rows
+     * @return a view of those rows
+     */
     public Tensor y(long from, long len) {
         if (y == null) {
             throw new IllegalStateException(file + " has no targets ('y')");
@@ -207,7 +266,13 @@ public final class TensorData {
         return y.narrow(0, from, len);
     }
 
-    /** Consecutive input batches of the given size (the last may be smaller), at most maxBatches. */
+    /**
+     * Consecutive input batches of the given size (the last may be smaller), at most maxBatches.
+     *
+     * @param batchSize rows per batch
+     * @param maxBatches the most batches to return
+     * @return views of the batches, in order
+     */
     public List<Tensor> batches(int batchSize, int maxBatches) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);

@@ -22,13 +22,31 @@ public final class Distiller {
 
     private Distiller() {}
 
-    /** Computes the teacher's outputs once, then distils; returns the mean loss of each epoch. */
+    /**
+     * Computes the teacher's outputs once, then distils; returns the mean loss of each epoch.
+     *
+     * @param student the model to train, in place
+     * @param teacher the frozen teacher
+     * @param data inputs and labels
+     * @param kd temperature and soft-loss weight
+     * @param config batch size, learning rate, epochs and seed
+     * @return the mean loss of each epoch
+     */
     public static List<Double> fit(ScriptModel student, ScriptModel teacher, TensorData data, KdConfig kd,
             GraphTrainer.Config config) {
         return fit(student, TeacherLogits.compute(teacher, data.x(), TEACHER_BATCH), data, kd, config);
     }
 
-    /** Distils from cached teacher outputs, one row per row of data. */
+    /**
+     * Distils from cached teacher outputs, one row per row of data.
+     *
+     * @param student the model to train, in place
+     * @param teacherLogits the teacher's outputs, one row per row of data
+     * @param data inputs and labels
+     * @param kd temperature and soft-loss weight
+     * @param config batch size, learning rate, epochs and seed
+     * @return the mean loss of each epoch
+     */
     public static List<Double> fit(ScriptModel student, Tensor teacherLogits, TensorData data, KdConfig kd,
             GraphTrainer.Config config) {
         if (student == null || teacherLogits == null || data == null || kd == null || config == null) {

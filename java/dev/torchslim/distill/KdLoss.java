@@ -12,6 +12,15 @@ import org.bytedeco.pytorch.Tensor;
 public final class KdLoss {
     private KdLoss() {}
 
+    /**
+     * The mean KD loss of a batch.
+     *
+     * @param student the student's logits
+     * @param teacher the teacher's logits, same shape
+     * @param target the class indices
+     * @param config temperature and alpha
+     * @return a scalar that backpropagates into the student's logits
+     */
     public static Tensor compute(Tensor student, Tensor teacher, Tensor target, KdConfig config) {
         if (student == null || teacher == null || config == null) {
             throw new IllegalArgumentException("student and teacher logits and the config must not be null");

@@ -11,7 +11,14 @@ import org.bytedeco.pytorch.Tensor;
 public final class TeacherLogits {
     private TeacherLogits() {}
 
-    /** The teacher's first output for every row of x, in batches; the teacher's mode is restored. */
+    /**
+     * The teacher's first output for every row of x, in batches; the teacher's mode is restored.
+     *
+     * @param teacher the teacher model
+     * @param x the inputs
+     * @param batchSize rows per forward pass
+     * @return the outputs, one row per row of x
+     */
     public static Tensor compute(ScriptModel teacher, Tensor x, int batchSize) {
         if (teacher == null || x == null) {
             throw new IllegalArgumentException("teacher and inputs must not be null");

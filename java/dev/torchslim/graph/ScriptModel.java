@@ -33,7 +33,12 @@ public final class ScriptModel extends NativeResource {
         this.handle = handle;
     }
 
-    /** Wraps a native model (used by the techniques); the ScriptModel owns it. */
+    /**
+     * Wraps a native model (used by the techniques); the ScriptModel owns it.
+     *
+     * @param handle the native model to own
+     * @return the wrapper
+     */
     public static ScriptModel adopt(NativeScriptModel handle) {
         return new ScriptModel(handle);
     }
@@ -41,6 +46,8 @@ public final class ScriptModel extends NativeResource {
     /**
      * A new, empty native model for a technique to fill. It is owned by the ScriptModel that will
      * wrap it, never by an enclosing TensorScope (which would free it when the scope closes).
+     *
+     * @return an empty native model
      */
     public static NativeScriptModel newNative() {
         NativeLibrary.ensureLoaded();
@@ -53,7 +60,13 @@ public final class ScriptModel extends NativeResource {
         return h;
     }
 
-    /** Loads a TorchScript file. */
+    /**
+     * Loads a TorchScript file.
+     *
+     * @param file a TorchScript file
+     * @return the model
+     * @throws dev.torchslim.core.ModelFileException when the file is missing or not TorchScript
+     */
     public static ScriptModel load(Path file) {
         if (file == null) {
             throw new IllegalArgumentException("model file must not be null");
@@ -73,6 +86,10 @@ public final class ScriptModel extends NativeResource {
      * Traces a Sequential (its layers' C++ forward) on an example input. Each layer becomes a
      * submodule named as in the Sequential, typed as Python's torch.nn would type it. Dropout and
      * BatchNorm are traced in eval mode. The result owns copies of the weights.
+     *
+     * @param module the Sequential to trace
+     * @param example an input of the right shape
+     * @return the traced model
      */
     public static ScriptModel trace(SequentialImpl module, Tensor example) {
         if (module == null || example == null) {
@@ -93,6 +110,11 @@ public final class ScriptModel extends NativeResource {
      * on the example, and the LibTorch ops it runs become the graph; the module's parameters and
      * buffers (recursively, under their own names) become the model's. As with torch.jit.trace,
      * Java control flow is fixed by the example and Java-side state is not recorded.
+     *
+     * @param module the module whose parameters and buffers the model takes
+     * @param forward the Java forward pass
+     * @param example an input of the right shape
+     * @return the traced model
      */
     public static ScriptModel trace(Module module, java.util.function.UnaryOperator<Tensor> forward, Tensor example) {
         if (module == null || forward == null || example == null) {
@@ -119,13 +141,21 @@ public final class ScriptModel extends NativeResource {
         return new ScriptModel(traced);
     }
 
-    /** The native model, for techniques; valid while this model is open. */
+    /**
+     * The native model, for techniques; valid while this model is open.
+     *
+     * @return the native model
+     */
     public NativeScriptModel handle() {
         checkOpen();
         return handle;
     }
 
-    /** A deep copy (parameters copied). */
+    /**
+     * A deep copy (parameters copied).
+     *
+     * @return the copy; the caller closes it
+     */
     public ScriptModel copy() {
         try (Use use = use()) {
             NativeScriptModel h = newNative();
@@ -142,6 +172,8 @@ public final class ScriptModel extends NativeResource {
     /**
      * A frozen copy for inference with LibTorch's inference rewrites (torch.jit.optimize_for_inference):
      * fp32 Conv/Linear run through oneDNN, Conv+BN folded. It can no longer be trained.
+     *
+     * @return the optimized copy
      */
     public ScriptModel optimizedForInference() {
         try (Use use = use()) {
@@ -156,28 +188,47 @@ public final class ScriptModel extends NativeResource {
         }
     }
 
-    /** forward(input): the first tensor of the output. */
+    /**
+     * forward(input): the first tensor of the output.
+     *
+     * @param input the input
+     * @return the first output tensor
+     */
     public Tensor forward(Tensor input) {
         try (Use use = use()) {
             return handle.forward(input);
         }
     }
 
-    /** forward(inputs...): every tensor of the output, in order. */
+    /**
+     * forward(inputs...): every tensor of the output, in order.
+     *
+     * @param inputs the inputs, in forward's order
+     * @return every output tensor
+     */
     public List<Tensor> forwardAll(Tensor... inputs) {
         try (Use use = use(); TensorVector in = new TensorVector(inputs); TensorVector out = handle.forward_all(in)) {
             return owned(out);
         }
     }
 
-    /** Saves through a temporary file and a rename. */
+    /**
+     * Saves through a temporary file and a rename.
+     *
+     * @param file the output file
+     */
     public void save(Path file) {
         try (Use use = use()) {
             handle.save(file.toString());
         }
     }
 
-    /** Module paths (root "") and their classes, e.g. "layer1.0.conv1" to "__torch__.torch.nn.modules.conv.Conv2d". */
+    /**
+     * Module paths (root "") and their classes, e.g. "layer1.0.conv1" to
+     * "__torch__.torch.nn.modules.conv.Conv2d".
+     *
+     * @return module path to class name, in module order
+     */
     public Map<String, String> modules() {
         Map<String, String> out = new LinkedHashMap<>();
         for (String[] row : rows(lock(() -> handle.modules()))) {
@@ -186,7 +237,11 @@ public final class ScriptModel extends NativeResource {
         return out;
     }
 
-    /** Parameter names in order, with shape, dtype and requires_grad. */
+    /**
+     * Parameter names in order, with shape, dtype and requires_grad.
+     *
+     * @return one entry per parameter
+     */
     public List<ParameterInfo> parameterInfo() {
         List<ParameterInfo> out = new ArrayList<>();
         for (String[] row : rows(lock(() -> handle.parameter_table()))) {
@@ -195,14 +250,22 @@ public final class ScriptModel extends NativeResource {
         return out;
     }
 
-    /** The parameter tensors (shared with the model: an optimizer over them trains it). */
+    /**
+     * The parameter tensors (shared with the model: an optimizer over them trains it).
+     *
+     * @return the parameters, in order
+     */
     public List<Tensor> parameters() {
         try (Use use = use(); TensorVector v = handle.parameters()) {
             return owned(v);
         }
     }
 
-    /** Op kinds of the inlined forward graph and how often each occurs. */
+    /**
+     * Op kinds of the inlined forward graph and how often each occurs.
+     *
+     * @return op kind to count
+     */
     public Map<String, Integer> ops() {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String[] row : rows(lock(() -> handle.ops()))) {
@@ -211,50 +274,88 @@ public final class ScriptModel extends NativeResource {
         return out;
     }
 
-    /** Number of nodes whose kind starts with the prefix, e.g. "quantized::". */
+    /**
+     * Number of nodes whose kind starts with the prefix, e.g. "quantized::".
+     *
+     * @param prefix the start of node kinds, e.g. "aten::"
+     * @return the count
+     */
     public int countOps(String prefix) {
         return ops().entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(Map.Entry::getValue).sum();
     }
 
-    /** The inlined forward graph, as LibTorch prints it. */
+    /**
+     * The inlined forward graph, as LibTorch prints it.
+     *
+     * @return the graph's text
+     */
     public String graph() {
         return lock(() -> handle.graph_text());
     }
 
-    /** forward's schema, e.g. "forward(__torch__.M self, Tensor x) -> Tensor". */
+    /**
+     * forward's schema, e.g. "forward(__torch__.M self, Tensor x) -> Tensor".
+     *
+     * @return forward's schema
+     */
     public String schema() {
         return lock(() -> handle.schema());
     }
 
+    /**
+     * Sets training mode (like torch.nn.Module.train), recursively.
+     *
+     * @param on true for training, false for eval
+     */
     public void train(boolean on) {
         try (Use use = use()) {
             handle.train(on);
         }
     }
 
+    /** Sets eval mode, recursively (like torch.nn.Module.eval). */
     public void eval() {
         train(false);
     }
 
+    /**
+     * Whether the model is in training mode.
+     *
+     * @return true when training
+     */
     public boolean isTraining() {
         try (Use use = use()) {
             return handle.is_training();
         }
     }
 
+    /**
+     * The number of parameter elements.
+     *
+     * @return the parameter count
+     */
     public long parameterCount() {
         try (Use use = use()) {
             return handle.parameter_count();
         }
     }
 
+    /**
+     * The number of parameter elements that are not zero (what pruning reduces).
+     *
+     * @return the nonzero count
+     */
     public long nonzeroParameterCount() {
         try (Use use = use()) {
             return handle.nonzero_parameter_count();
         }
     }
 
-    /** Bytes of all tensors the model holds (packed int8 weights included). */
+    /**
+     * Bytes of all tensors the model holds (packed int8 weights included).
+     *
+     * @return the state size in bytes
+     */
     public long stateBytes() {
         try (Use use = use()) {
             return handle.state_bytes();
@@ -291,6 +392,13 @@ public final class ScriptModel extends NativeResource {
         return out;
     }
 
-    /** One parameter: name, shape as "[a, b]", dtype name, and whether it takes gradients. */
+    /**
+     * One parameter: name, shape as "[a, b]", dtype name, and whether it takes gradients.
+     *
+     * @param name the parameter's qualified name, e.g. "fc1.weight"
+     * @param shape its shape as "[a, b]"
+     * @param dtype its dtype's name
+     * @param requiresGrad whether it takes gradients
+     */
     public record ParameterInfo(String name, String shape, String dtype, boolean requiresGrad) {}
 }

@@ -35,7 +35,12 @@ public final class LowRank {
 
     private LowRank() {}
 
-    /** The Linears of the model that can be factorized, in module order. */
+    /**
+     * The Linears of the model that can be factorized, in module order.
+     *
+     * @param model the model to inspect
+     * @return one entry per Linear
+     */
     public static List<LinearLayer> linearLayers(ScriptModel model) {
         String table;
         try (ScriptModel.Use use = model.use()) {
@@ -51,14 +56,26 @@ public final class LowRank {
         return out;
     }
 
-    /** The singular values of a Linear's weight, largest first. */
+    /**
+     * The singular values of a Linear's weight, largest first.
+     *
+     * @param model the model holding the layer
+     * @param layer the Linear's module path
+     * @return the singular values
+     */
     public static double[] singularValues(ScriptModel model, String layer) {
         try (ScriptModel.Use use = model.use()) {
             return doubles(LowRankApi.linear_singular_values(model.handle(), layer));
         }
     }
 
-    /** What {@link #apply} would do with each Linear, without doing it. */
+    /**
+     * What {@link #apply} would do with each Linear, without doing it.
+     *
+     * @param model the model to inspect
+     * @param policy chooses each layer's rank
+     * @return one decision per Linear
+     */
     public static List<LayerDecision> plan(ScriptModel model, RankPolicy policy) {
         if (model == null || policy == null) {
             throw new IllegalArgumentException("model and rank policy must not be null");
@@ -101,11 +118,25 @@ public final class LowRank {
         return keepClassesWhole(decisions);
     }
 
+    /**
+     * {@link #apply(ScriptModel, RankPolicy, LowRankConfig)} with {@link LowRankConfig#defaults()}.
+     *
+     * @param model the model to factorize (left unchanged)
+     * @param policy chooses each layer's rank
+     * @return the new model and every decision
+     */
     public static LowRankResult apply(ScriptModel model, RankPolicy policy) {
         return apply(model, policy, LowRankConfig.defaults());
     }
 
-    /** Factorizes the Linears the policy picks; the result holds the new model and every decision. */
+    /**
+     * Factorizes the Linears the policy picks; the result holds the new model and every decision.
+     *
+     * @param model the model to factorize (left unchanged)
+     * @param policy chooses each layer's rank
+     * @param config the SVD method, power iterations and seed
+     * @return the new model and every decision
+     */
     public static LowRankResult apply(ScriptModel model, RankPolicy policy, LowRankConfig config) {
         List<LayerDecision> decisions = plan(model, policy);
         String plan = decisions.stream().filter(LayerDecision::factorized)

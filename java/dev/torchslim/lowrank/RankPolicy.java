@@ -13,10 +13,16 @@ public interface RankPolicy {
     /**
      * @param layer the Linear
      * @param singularValues the weight's singular values, largest first (computed on demand)
+     * @return the rank, or empty to keep the layer dense
      */
     OptionalInt rank(LinearLayer layer, Supplier<double[]> singularValues);
 
-    /** The smallest rank whose singular values keep at least this fraction of sum(s^2), in (0, 1]. */
+    /**
+     * The smallest rank whose singular values keep at least this fraction of sum(s^2), in (0, 1].
+     *
+     * @param fraction the share of energy to keep, in (0, 1]
+     * @return the policy
+     */
     static RankPolicy energy(double fraction) {
         if (!(fraction > 0 && fraction <= 1)) {
             throw new IllegalArgumentException("energy must be in (0, 1], got " + fraction);
@@ -24,7 +30,13 @@ public interface RankPolicy {
         return new EnergyRank(fraction);
     }
 
-    /** The largest rank whose two factors hold at most this fraction of the dense weight's parameters, in (0, 1). */
+    /**
+     * The largest rank whose two factors hold at most this fraction of the dense weight's parameters, in (0,
+     * 1).
+     *
+     * @param fraction the parameter budget, in (0, 1)
+     * @return the policy
+     */
     static RankPolicy budget(double fraction) {
         if (!(fraction > 0 && fraction < 1)) {
             throw new IllegalArgumentException("parameter budget must be in (0, 1), got " + fraction);
@@ -32,7 +44,12 @@ public interface RankPolicy {
         return new BudgetRank(fraction);
     }
 
-    /** These layers at these ranks; every other Linear stays dense. */
+    /**
+     * These layers at these ranks; every other Linear stays dense.
+     *
+     * @param ranks rank by module path
+     * @return the policy
+     */
     static RankPolicy explicit(Map<String, Integer> ranks) {
         if (ranks == null || ranks.isEmpty()) {
             throw new IllegalArgumentException("explicit ranks must name at least one layer");
@@ -45,7 +62,13 @@ public interface RankPolicy {
         return new ExplicitRank(new LinkedHashMap<>(ranks));
     }
 
-    /** Parses "fc1:32,encoder.linear1:8". */
+    /**
+     * Parses "fc1:32,encoder.linear1:8".
+     *
+     * @param spec comma-separated {@code layer:rank} pairs
+     * @return the policy
+     * @throws IllegalArgumentException when the spec is malformed
+     */
     static RankPolicy parseExplicit(String spec) {
         Map<String, Integer> ranks = new LinkedHashMap<>();
         for (String item : spec.split(",")) {

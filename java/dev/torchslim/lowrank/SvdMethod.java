@@ -6,7 +6,7 @@ public enum SvdMethod {
     EXACT("exact"),
     /** Randomized subspace iteration (Halko et al.): a few GEMMs with rank + oversample columns. */
     RANDOMIZED("randomized"),
-    /** Randomized for matrices with min(m, n) >= 1024 and rank + 10 <= min(m, n) / 4, else exact. */
+    /** Randomized for matrices with {@code min(m, n) >= 1024} and {@code rank + 10 <= min(m, n) / 4}, else exact. */
     AUTO("auto");
 
     private final String nativeName;
@@ -15,10 +15,22 @@ public enum SvdMethod {
         this.nativeName = nativeName;
     }
 
+    /**
+     * The name the native factorizer takes.
+     *
+     * @return "exact", "randomized" or "auto"
+     */
     public String nativeName() {
         return nativeName;
     }
 
+    /**
+     * Parses a method name, ignoring case.
+     *
+     * @param name "exact", "randomized" or "auto"
+     * @return the method
+     * @throws IllegalArgumentException for any other name
+     */
     public static SvdMethod parse(String name) {
         for (SvdMethod m : values()) {
             if (m.nativeName.equalsIgnoreCase(name)) {

@@ -17,10 +17,16 @@ import org.bytedeco.pytorch.SequentialImpl;
  * relu, dropout, fc2 50→10, log_softmax.
  */
 public final class SimpleModel {
+    /** The input shape of one example: one channel of 28 x 28 pixels. */
     public static final long[] INPUT_SHAPE = {1, 28, 28};
 
     private SimpleModel() {}
 
+    /**
+     * A new SimpleModel with freshly initialised weights (LibTorch's default initialisation).
+     *
+     * @return the model
+     */
     public static SequentialImpl create() {
         NativeLibrary.ensureLoaded();
         SequentialImpl m = new SequentialImpl();

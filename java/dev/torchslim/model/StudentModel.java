@@ -18,6 +18,11 @@ import org.bytedeco.pytorch.SequentialImpl;
 public final class StudentModel {
     private StudentModel() {}
 
+    /**
+     * A new student with freshly initialised weights (LibTorch's default initialisation).
+     *
+     * @return the model
+     */
     public static SequentialImpl create() {
         NativeLibrary.ensureLoaded();
         SequentialImpl m = new SequentialImpl();

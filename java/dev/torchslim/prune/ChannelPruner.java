@@ -16,7 +16,12 @@ import org.bytedeco.pytorch.Tensor;
 public final class ChannelPruner {
     private ChannelPruner() {}
 
-    /** Removes all-zero filters in place; returns one line per shrunk layer ("conv1 10->5"). */
+    /**
+     * Removes all-zero filters in place; returns one line per shrunk layer ("conv1 10->5").
+     *
+     * @param model the Sequential to shrink
+     * @return the report, one line per shrunk layer
+     */
     public static String removeZeroChannels(SequentialImpl model) {
         if (model == null) {
             throw new IllegalArgumentException("model is null");
@@ -27,6 +32,11 @@ public final class ChannelPruner {
     /**
      * Prunes round(amount * filters) filters of every Conv2d and Linear but the last one by their
      * Ln norm (ln_structured, dim 0), then removes them. Returns the removal report.
+     *
+     * @param model the Sequential to prune and shrink
+     * @param amount the fraction of filters to remove, in [0, 1]
+     * @param n the order of the norm that ranks the filters
+     * @return the report, one line per shrunk layer
      */
     public static String pruneAndRemove(SequentialImpl model, double amount, double n) {
         Amounts.check(amount);
@@ -45,7 +55,12 @@ public final class ChannelPruner {
         return removeZeroChannels(model);
     }
 
-    /** For any module: accepted only when it is a Sequential. */
+    /**
+     * For any module: accepted only when it is a Sequential.
+     *
+     * @param model the module; anything but a Sequential is refused
+     * @return the report, one line per shrunk layer
+     */
     public static String removeZeroChannels(Module model) {
         SequentialImpl seq = model == null ? null : model.asSequential();
         if (seq == null) {

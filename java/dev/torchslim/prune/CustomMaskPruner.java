@@ -9,6 +9,11 @@ import org.bytedeco.pytorch.Tensor;
 public final class CustomMaskPruner implements PruningStrategy {
     private final Map<String, Tensor> masks;
 
+    /**
+     * Masks given by module name, 1 keep and 0 prune, each shaped like its weight.
+     *
+     * @param masks the mask of each layer to prune
+     */
     public CustomMaskPruner(Map<String, Tensor> masks) {
         this.masks = Map.copyOf(masks);
     }

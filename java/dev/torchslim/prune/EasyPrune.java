@@ -35,6 +35,13 @@ public final class EasyPrune {
     private final List<Tensor> originals = new ArrayList<>();
     private MaskSet maskSet;
 
+    /**
+     * A pruner of model at the given sparsity; configure it, then call {@link #prune()}.
+     *
+     * @param model the model to prune in place
+     * @param amount the fraction of each weight (or of all weights, for global strategies) to prune, in [0,
+     *     1]
+     */
     public EasyPrune(Module model, double amount) {
         if (model == null) {
             throw new IllegalArgumentException("model is null");
@@ -44,32 +51,58 @@ public final class EasyPrune {
         this.amount = amount;
     }
 
-    /** How masks are chosen; default L1 per layer. */
+    /**
+     * How masks are chosen; default L1 per layer.
+     *
+     * @param s the strategy
+     * @return this pruner
+     */
     public EasyPrune strategy(PruningStrategy s) {
         checkConfigurable();
         this.strategy = java.util.Objects.requireNonNull(s, "strategy");
         return this;
     }
 
-    /** Which layers are pruned; default Conv1d/2d/3d and Linear. */
+    /**
+     * Which layers are pruned; default Conv1d/2d/3d and Linear.
+     *
+     * @param f accepts the layers to prune
+     * @return this pruner
+     */
     public EasyPrune layers(Predicate<PruneTarget> f) {
         checkConfigurable();
         this.filter = java.util.Objects.requireNonNull(f, "filter");
         return this;
     }
 
-    /** Module names (as in named_modules, e.g. "fc2") left dense. */
+    /**
+     * Module names (as in named_modules, e.g. "fc2") left dense.
+     *
+     * @param names module names to skip
+     * @return this pruner
+     */
     public EasyPrune skip(String... names) {
         checkConfigurable();
         skip.addAll(List.of(names));
         return this;
     }
 
-    /** The weights this pruner prunes (after prune(), the ones it pruned). */
+    /**
+     * The weights this pruner prunes (after prune(), the ones it pruned).
+     *
+     * @return the targets, in module order
+     */
     public List<PruneTarget> targets() {
         return state == State.READY ? PruneTargets.find(model, filter, skip) : targets;
     }
 
+    /**
+     * Computes the masks, zeroes the pruned weights and holds them at zero through training (gradient
+     * hooks), keeping the dense weights for {@link #restore()}.
+     *
+     * @return this pruner
+     * @throws IllegalStateException when already pruned
+     */
     public EasyPrune prune() {
         if (state == State.PRUNED) {
             throw new IllegalStateException("prune() was already called: call unprune() or restore() first");
@@ -129,11 +162,20 @@ public final class EasyPrune {
         state = State.READY;
     }
 
+    /**
+     * Whether {@link #prune()} has run and neither {@link #unprune()} nor {@link #restore()} yet.
+     *
+     * @return true while the masks are held
+     */
     public boolean isPruned() {
         return state == State.PRUNED;
     }
 
-    /** Per-layer and total sparsity of the pruned weights. */
+    /**
+     * Per-layer and total sparsity of the pruned weights.
+     *
+     * @return the sparsity report
+     */
     public SparsityReport report() {
         return SparsityReport.of(targets());
     }

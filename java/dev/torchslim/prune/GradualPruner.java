@@ -27,6 +27,10 @@ public final class GradualPruner {
      * @param start     t0, the step of the first pruning update
      * @param frequency Δt, steps between updates
      * @param updates   n, the number of intervals; the end is t0 + nΔt
+     * @param model the model to prune in place
+     * @param strategy how masks are chosen
+     * @param initial s_i, the sparsity of the first update
+     * @param target s_f, the final sparsity
      */
     public GradualPruner(Module model, PruningStrategy strategy, double initial, double target, long start,
             long frequency, long updates) {
@@ -48,7 +52,17 @@ public final class GradualPruner {
         this.updates = updates;
     }
 
-    /** The scheduled sparsity at step t (0 before t0, s_f after the end). */
+    /**
+     * The scheduled sparsity at step t (0 before t0, s_f after the end).
+     *
+     * @param t the step
+     * @param initial s_i
+     * @param target s_f
+     * @param start t0
+     * @param frequency Δt
+     * @param updates n
+     * @return the sparsity at step t
+     */
     public static double sparsityAt(long t, double initial, double target, long start, long frequency,
             long updates) {
         if (t < start) {
@@ -63,7 +77,11 @@ public final class GradualPruner {
         return target + (initial - target) * r * r * r;
     }
 
-    /** Advances one training step; prunes when the schedule says so. Returns the current sparsity. */
+    /**
+     * Advances one training step; prunes when the schedule says so. Returns the current sparsity.
+     *
+     * @return the sparsity after this step
+     */
     public double step() {
         long end = start + frequency * updates;
         if (t >= start && t <= end && (t - start) % frequency == 0) {
@@ -81,10 +99,20 @@ public final class GradualPruner {
         return current;
     }
 
+    /**
+     * The number of {@link #step()} calls so far.
+     *
+     * @return the step count
+     */
     public long stepCount() {
         return t;
     }
 
+    /**
+     * Whether the schedule has reached its last update.
+     *
+     * @return true after step t0 + nΔt
+     */
     public boolean isDone() {
         return t > start + frequency * updates;
     }
@@ -98,6 +126,11 @@ public final class GradualPruner {
         }
     }
 
+    /**
+     * Per-layer and total sparsity of the pruned weights now.
+     *
+     * @return the sparsity report
+     */
     public SparsityReport report() {
         return SparsityReport.of(targets);
     }

@@ -10,6 +10,12 @@ public final class LnStructuredPruner implements PruningStrategy {
     private final double n;
     private final int dim;
 
+    /**
+     * Prunes whole slices along dim with the smallest Ln norm.
+     *
+     * @param n the norm order: 1, 2 or infinity
+     * @param dim the dimension whose slices are pruned
+     */
     public LnStructuredPruner(double n, int dim) {
         if (!(n > 0)) {
             throw new IllegalArgumentException("norm order n must be > 0 (1, 2 or infinity), got " + n);

@@ -10,6 +10,11 @@ import org.bytedeco.pytorch.TensorVector;
 public final class MagnitudePruner implements PruningStrategy {
     private final boolean global;
 
+    /**
+     * L1 magnitude pruning.
+     *
+     * @param global one threshold across all layers, else one per layer
+     */
     public MagnitudePruner(boolean global) {
         this.global = global;
     }

@@ -14,6 +14,13 @@ public final class NMPruner implements PruningStrategy {
     private final int n;
     private final int m;
 
+    /**
+     * Keeps n of every m consecutive weights along the input dimension.
+     *
+     * @param n the weights kept per group
+     * @param m the group size
+     * @throws IllegalArgumentException unless {@code 0 <= n <= m} and {@code m >= 1}
+     */
     public NMPruner(int n, int m) {
         if (m < 1 || n < 0 || n > m) {
             throw new IllegalArgumentException("N:M needs 0 <= N <= M and M >= 1, got " + n + ":" + m);
@@ -22,7 +29,13 @@ public final class NMPruner implements PruningStrategy {
         this.m = m;
     }
 
-    /** Parses "2:4". */
+    /**
+     * Parses "2:4".
+     *
+     * @param spec "N:M"
+     * @return the pruner
+     * @throws IllegalArgumentException when the spec is malformed
+     */
     public static NMPruner parse(String spec) {
         String[] parts = spec.split(":");
         if (parts.length != 2) {
@@ -49,10 +62,20 @@ public final class NMPruner implements PruningStrategy {
         return out;
     }
 
+    /**
+     * The weights kept per group.
+     *
+     * @return N
+     */
     public int n() {
         return n;
     }
 
+    /**
+     * The group size.
+     *
+     * @return M
+     */
     public int m() {
         return m;
     }

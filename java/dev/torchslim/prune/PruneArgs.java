@@ -8,15 +8,25 @@ import java.util.Set;
 /**
  * Arguments of {@code torchslim prune --in model.pt --out pruned.pt --method l1|l1-global|random|ln|nm
  * --amount 0.5 [--n 2] [--dim 0] [--nm 2:4] [--seed 0]}.
+ *
+ * @param in the TorchScript file to prune
+ * @param out the output file
+ * @param options the method and its options
  */
 public record PruneArgs(Path in, Path out, TorchScriptPruner.Options options) {
+    /** The usage text of the prune command. */
     public static final String USAGE = "prune --in model.pt --out pruned.pt --method l1|l1-global|random|ln|nm"
             + " --amount 0.5 [--n 1|2|inf] [--dim 0] [--nm 2:4] [--seed 0]";
 
     private static final Set<String> FLAGS = Set.of("--in", "--out", "--method", "--amount", "--n", "--dim", "--nm",
             "--seed");
 
-    /** Parses the arguments after "prune"; IllegalArgumentException says what is wrong. */
+    /**
+     * Parses the arguments after "prune"; IllegalArgumentException says what is wrong.
+     *
+     * @param args the arguments after "prune"
+     * @return the parsed arguments
+     */
     public static PruneArgs parse(String[] args) {
         Map<String, String> v = new HashMap<>();
         for (int i = 0; i < args.length; i++) {

@@ -17,7 +17,14 @@ public final class PruneTargets {
 
     private PruneTargets() {}
 
-    /** Weights of the modules accepted by filter and not named in skip, in module order. */
+    /**
+     * Weights of the modules accepted by filter and not named in skip, in module order.
+     *
+     * @param model the model to search
+     * @param filter accepts the targets to keep
+     * @param skip module names to leave out
+     * @return the targets, in module order
+     */
     public static List<PruneTarget> find(Module model, Predicate<PruneTarget> filter, Set<String> skip) {
         List<PruneTarget> out = new ArrayList<>();
         StringSharedModuleDict modules = model.named_modules();

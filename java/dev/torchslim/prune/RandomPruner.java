@@ -9,6 +9,11 @@ import org.bytedeco.pytorch.Tensor;
 public final class RandomPruner implements PruningStrategy {
     private final long seed;
 
+    /**
+     * Uniformly random masks, reproducible from the seed.
+     *
+     * @param seed the random seed
+     */
     public RandomPruner(long seed) {
         this.seed = seed;
     }

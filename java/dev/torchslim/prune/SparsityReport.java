@@ -5,14 +5,39 @@ import java.util.List;
 import java.util.Locale;
 import org.bytedeco.pytorch.Module;
 
-/** Per-layer and total sparsity and non-zeros of a set of weights. */
+/**
+ * Per-layer and total sparsity and non-zeros of a set of weights.
+ *
+ * @param rows one row per weight, in module order
+ * @param total the parameters of all rows
+ * @param nonzero their nonzero parameters
+ */
 public record SparsityReport(List<Row> rows, long total, long nonzero) {
+    /**
+     * One weight's sparsity.
+     *
+     * @param layer the module name
+     * @param shape the weight's shape, e.g. "[10, 1, 5, 5]"
+     * @param params the weight's elements
+     * @param nonzero its nonzero elements
+     */
     public record Row(String layer, String shape, long params, long nonzero) {
+        /**
+         * The fraction of zeros.
+         *
+         * @return 1 - nonzero / params (0 for an empty weight)
+         */
         public double sparsity() {
             return params == 0 ? 0 : 1.0 - (double) nonzero / params;
         }
     }
 
+    /**
+     * The sparsity of the given weights now.
+     *
+     * @param targets the weights
+     * @return the report
+     */
     public static SparsityReport of(List<PruneTarget> targets) {
         List<Row> rows = new ArrayList<>();
         long total = 0;
@@ -27,11 +52,21 @@ public record SparsityReport(List<Row> rows, long total, long nonzero) {
         return new SparsityReport(List.copyOf(rows), total, nonzero);
     }
 
-    /** Over the Conv/Linear weights of a model. */
+    /**
+     * Over the Conv/Linear weights of a model.
+     *
+     * @param model the model
+     * @return the report
+     */
     public static SparsityReport of(Module model) {
         return of(PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, java.util.Set.of()));
     }
 
+    /**
+     * The fraction of zeros over all rows.
+     *
+     * @return 1 - nonzero / total (0 when empty)
+     */
     public double sparsity() {
         return total == 0 ? 0 : 1.0 - (double) nonzero / total;
     }

@@ -17,6 +17,12 @@ public final class TaylorPruner implements PruningStrategy {
     private final List<Tensor> scores = new ArrayList<>();
     private int batches;
 
+    /**
+     * A Taylor importance accumulator for the given weights.
+     *
+     * @param targets the weights whose importance is accumulated
+     * @param global one threshold across all layers, else one per layer
+     */
     public TaylorPruner(List<PruneTarget> targets, boolean global) {
         this.targets = List.copyOf(Owned.keepTargets(targets));
         this.global = global;
@@ -33,6 +39,11 @@ public final class TaylorPruner implements PruningStrategy {
         batches++;
     }
 
+    /**
+     * How many times {@link #accumulate()} has run.
+     *
+     * @return the number of accumulated batches
+     */
     public int batches() {
         return batches;
     }

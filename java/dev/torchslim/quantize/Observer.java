@@ -20,6 +20,13 @@ public enum Observer {
         return nativeName;
     }
 
+    /**
+     * Parses "minmax" or "moving_average" (or the constant's name), ignoring case.
+     *
+     * @param name the observer's name
+     * @return the observer
+     * @throws IllegalArgumentException for any other name
+     */
     public static Observer parse(String name) {
         for (Observer o : values()) {
             if (o.nativeName.equalsIgnoreCase(name) || o.name().equalsIgnoreCase(name)) {

@@ -33,27 +33,62 @@ import org.bytedeco.pytorch.Tensor;
 public final class Quantize {
     private Quantize() {}
 
-    /** Engines this LibTorch supports, preferred first. */
+    /**
+     * Engines this LibTorch supports, preferred first.
+     *
+     * @return the supported engines
+     */
     public static List<Engine> supportedEngines() {
         String names = QuantizeApi.quantized_engines();
         return names.isEmpty() ? List.of()
                 : Arrays.stream(names.split(",")).map(Engine::parse).collect(Collectors.toList());
     }
 
+    /**
+     * Dynamic int8 of the whole model.
+     *
+     * @param model the float model (left unchanged)
+     * @param config per-channel, engine and RNN settings
+     * @return the quantized copy
+     */
     public static ScriptModel apply(ScriptModel model, Int8DynamicConfig config) {
         return apply(model, config, Set.of());
     }
 
+    /**
+     * Dynamic int8, some modules left in float.
+     *
+     * @param model the float model (left unchanged)
+     * @param config per-channel, engine and RNN settings
+     * @param keepFloat module paths to leave in float
+     * @return the quantized copy
+     */
     public static ScriptModel apply(ScriptModel model, Int8DynamicConfig config, Collection<String> keepFloat) {
         return make(model, (out, in) -> QuantizeApi.quantize_dynamic(out, in, config.perChannel(),
                 config.engine().nativeName(), config.rnn(), skip(keepFloat)));
     }
 
+    /**
+     * Static int8 of the whole model, calibrated on the given batches.
+     *
+     * @param model the float model (left unchanged)
+     * @param config observer, per-channel and engine settings
+     * @param calibration input batches
+     * @return the int8 copy
+     */
     public static ScriptModel apply(ScriptModel model, Int8StaticConfig config, Iterable<Tensor> calibration) {
         return apply(model, config, calibration, Set.of());
     }
 
-    /** Static int8: prepare, run forward on every calibration batch, convert. */
+    /**
+     * Static int8: prepare, run forward on every calibration batch, convert.
+     *
+     * @param model the float model (left unchanged)
+     * @param config observer, per-channel and engine settings
+     * @param calibration input batches
+     * @param keepFloat module paths to leave in float
+     * @return the int8 copy
+     */
     public static ScriptModel apply(ScriptModel model, Int8StaticConfig config, Iterable<Tensor> calibration,
             Collection<String> keepFloat) {
         if (calibration == null) {
@@ -72,7 +107,14 @@ public final class Quantize {
         }
     }
 
-    /** Static int8 in steps, for calibration loops of any shape: feed batches to {@code calibrate}. */
+    /**
+     * Static int8 in steps, for calibration loops of any shape: feed batches to {@code calibrate}.
+     *
+     * @param model the float model (left unchanged)
+     * @param config observer, per-channel and engine settings
+     * @param calibrate runs forward passes of the prepared model it is given
+     * @return the int8 copy
+     */
     public static ScriptModel apply(ScriptModel model, Int8StaticConfig config, Consumer<ScriptModel> calibrate) {
         try (ScriptModel prepared = prepare(model, config, Set.of())) {
             calibrate.accept(prepared);
@@ -80,32 +122,72 @@ public final class Quantize {
         }
     }
 
-    /** Static int8, step 1: a copy with Conv+BN folded and observers inserted (eval mode). */
+    /**
+     * Static int8, step 1: a copy with Conv+BN folded and observers inserted (eval mode).
+     *
+     * @param model the float model (left unchanged)
+     * @param config observer and per-channel settings
+     * @param keepFloat module paths to leave in float
+     * @return the prepared copy, to calibrate and then {@link #convert}
+     */
     public static ScriptModel prepare(ScriptModel model, Int8StaticConfig config, Collection<String> keepFloat) {
         return make(model, (out, in) -> QuantizeApi.prepare_int8(out, in, config.observer().nativeName(),
                 config.perChannel(), config.engine().nativeName(), false, skip(keepFloat)));
     }
 
-    /** QAT, step 1: a copy with fake-quantize modules, in training mode, parameters taking gradients. */
+    /**
+     * QAT, step 1: a copy with fake-quantize modules, in training mode, parameters taking gradients.
+     *
+     * @param model the float model (left unchanged)
+     * @param config per-channel and engine settings
+     * @return the prepared copy, to train and then {@link #convert}
+     */
     public static ScriptModel prepareQat(ScriptModel model, Int8QatConfig config) {
         return prepareQat(model, config, Set.of());
     }
 
+    /**
+     * QAT, step 1, some modules left in float.
+     *
+     * @param model the float model (left unchanged)
+     * @param config per-channel and engine settings
+     * @param keepFloat module paths to leave in float
+     * @return the prepared copy, to train and then {@link #convert}
+     */
     public static ScriptModel prepareQat(ScriptModel model, Int8QatConfig config, Collection<String> keepFloat) {
         return make(model, (out, in) -> QuantizeApi.prepare_int8(out, in, "moving_average", config.perChannel(),
                 config.engine().nativeName(), true, skip(keepFloat)));
     }
 
-    /** Static int8 / QAT, step 2: the int8 model of a prepared (calibrated or trained) model. */
+    /**
+     * Static int8 / QAT, step 2: the int8 model of a prepared (calibrated or trained) model.
+     *
+     * @param prepared the calibrated or trained model from {@link #prepare} or {@link #prepareQat}
+     * @param engine the int8 kernel library
+     * @return the int8 model
+     */
     public static ScriptModel convert(ScriptModel prepared, Engine engine) {
         return make(prepared, (out, in) -> QuantizeApi.convert_int8(out, in, engine.nativeName()));
     }
 
-    /** Weight-only int8/int4, dequantized inside forward; the result is frozen (inference only). */
+    /**
+     * Weight-only int8/int4, dequantized inside forward; the result is frozen (inference only).
+     *
+     * @param model the float model (left unchanged)
+     * @param config bits and int4 group size
+     * @return the quantized copy
+     */
     public static ScriptModel apply(ScriptModel model, WeightOnlyConfig config) {
         return make(model, (out, in) -> QuantizeApi.weight_only(out, in, config.bits(), config.groupSize()));
     }
 
+    /**
+     * fp16 or bf16 of the whole model (parameters, buffers and constants cast; inputs cast in forward).
+     *
+     * @param model the float model (left unchanged)
+     * @param config the half dtype and whether to cast the output back
+     * @return the half-precision copy
+     */
     public static ScriptModel apply(ScriptModel model, HalfPrecisionConfig config) {
         return make(model, (out, in) -> QuantizeApi.convert_precision(out, in, config.dtype(), config.castOutput()));
     }

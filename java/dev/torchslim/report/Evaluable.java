@@ -8,5 +8,11 @@ import org.bytedeco.pytorch.Tensor;
  */
 @FunctionalInterface
 public interface Evaluable {
+    /**
+     * Scores a batch, without gradients.
+     *
+     * @param batch the inputs, one example per row
+     * @return one row of class scores per example
+     */
     Tensor forward(Tensor batch);
 }

@@ -15,21 +15,39 @@ import org.bytedeco.pytorch.Tensor;
 
 /** Measurements shared by every stage: parameter counts, saved size, latency. */
 public final class ModelMeasure {
+    /** The batch size of every latency figure. */
     public static final int LATENCY_BATCH = 64;
     private static final int WARMUP = 10;
     private static final int RUNS = 60;
 
     private ModelMeasure() {}
 
+    /**
+     * The number of parameter elements of a module, recursively.
+     *
+     * @param m the module
+     * @return the parameter count
+     */
     public static long params(Module m) {
         return CoreApi.count_parameters(m);
     }
 
+    /**
+     * The number of parameter elements that are not zero.
+     *
+     * @param m the module
+     * @return the nonzero count
+     */
     public static long nonzeroParams(Module m) {
         return CoreApi.count_nonzero_parameters(m);
     }
 
-    /** Bytes of the module saved with torch::save (serialize::OutputArchive) to a file. */
+    /**
+     * Bytes of the module saved with torch::save (serialize::OutputArchive) to a file.
+     *
+     * @param m the module
+     * @return the file's size in bytes
+     */
     public static long savedBytes(Module m) {
         try {
             Path tmp = Files.createTempFile("torchslim-size", ".pt");
@@ -47,7 +65,12 @@ public final class ModelMeasure {
         }
     }
 
-    /** Bytes of a ScriptModel saved as TorchScript (what Python's torch.jit.load reads) to a file. */
+    /**
+     * Bytes of a ScriptModel saved as TorchScript (what Python's torch.jit.load reads) to a file.
+     *
+     * @param m the model
+     * @return the file's size in bytes
+     */
     public static long savedBytes(ScriptModel m) {
         try {
             Path dir = Files.createTempDirectory("torchslim-size");
@@ -64,7 +87,13 @@ public final class ModelMeasure {
         }
     }
 
-    /** Median milliseconds of one forward pass over batch (no grad), after a warm-up. */
+    /**
+     * Median milliseconds of one forward pass over batch (no grad), after a warm-up.
+     *
+     * @param model the model to time
+     * @param batch the input
+     * @return the median latency in milliseconds
+     */
     public static double latencyMs(Evaluable model, Tensor batch) {
         double[] ms = new double[RUNS];
         try (NoGradGuard noGrad = new NoGradGuard()) {

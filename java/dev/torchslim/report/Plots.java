@@ -28,12 +28,24 @@ public final class Plots {
 
     private Plots() {}
 
-    /** Accuracy (%) against saved size (KiB), one labelled point per stage. */
+    /**
+     * Accuracy (%) against saved size (KiB), one labelled point per stage.
+     *
+     * @param table the stages
+     * @param png the PNG file to write
+     * @throws IOException when the file cannot be written
+     */
     public static void accuracyVsSize(StageTable table, Path png) throws IOException {
         scatter(table, png, "Accuracy vs saved size", "saved size (KiB)", r -> r.sizeBytes() / 1024.0);
     }
 
-    /** Accuracy (%) against median latency per batch (ms), one labelled point per stage. */
+    /**
+     * Accuracy (%) against median latency per batch (ms), one labelled point per stage.
+     *
+     * @param table the stages
+     * @param png the PNG file to write
+     * @throws IOException when the file cannot be written
+     */
     public static void accuracyVsLatency(StageTable table, Path png) throws IOException {
         scatter(table, png, "Accuracy vs latency (batch of " + ModelMeasure.LATENCY_BATCH + ")",
                 "median latency per batch (ms)", StageResult::latencyMs);
@@ -44,6 +56,10 @@ public final class Plots {
      *
      * @param names the bars' labels, in order
      * @param values one value per label
+     * @param title the chart's title
+     * @param yTitle the y axis' title
+     * @param png the PNG file to write
+     * @throws IOException when the file cannot be written
      */
     public static void bars(String title, String yTitle, List<String> names, List<? extends Number> values, Path png)
             throws IOException {

@@ -21,24 +21,50 @@ public final class StageTable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<StageResult> rows = new ArrayList<>();
 
+    /**
+     * Appends a row.
+     *
+     * @param r the stage's result
+     */
     public void add(StageResult r) {
         rows.add(r);
     }
 
+    /**
+     * The rows in the order they were added.
+     *
+     * @return an unmodifiable view of the rows
+     */
     public List<StageResult> rows() {
         return Collections.unmodifiableList(rows);
     }
 
+    /**
+     * The table's column headings, aligned with {@link #format}.
+     *
+     * @return the header line
+     */
     public static String header() {
         return String.format(Locale.ROOT, "%-24s %9s %11s %11s %12s %11s",
                 "stage", "accuracy", "params", "nonzero", "size (B)", "latency ms");
     }
 
+    /**
+     * One row as a line of the text table.
+     *
+     * @param r the stage's result
+     * @return the formatted line
+     */
     public static String format(StageResult r) {
         return String.format(Locale.ROOT, "%-24s %8.2f%% %11d %11d %12d %11.3f",
                 r.name(), 100 * r.accuracy(), r.params(), r.nonzeroParams(), r.sizeBytes(), r.latencyMs());
     }
 
+    /**
+     * Prints the header and every row.
+     *
+     * @param out where to print
+     */
     public void print(PrintStream out) {
         out.println(header());
         for (StageResult r : rows) {
@@ -46,12 +72,21 @@ public final class StageTable {
         }
     }
 
-    /** {"environment": {...}, "stages": [...]}: environment from {@link RunEnvironment#current}. */
+    /**
+     * {"environment": {...}, "stages": [...]}: environment from {@link RunEnvironment#current}.
+     *
+     * @return the JSON text
+     */
     public String toJson() {
         return toJson(RunEnvironment.current(null));
     }
 
-    /** {"environment": env, "stages": [{name, accuracy, params, nonzero_params, size_bytes, latency_ms}]}. */
+    /**
+     * {"environment": env, "stages": [{name, accuracy, params, nonzero_params, size_bytes, latency_ms}]}.
+     *
+     * @param environment the environment block
+     * @return the JSON text
+     */
     public String toJson(Map<String, Object> environment) {
         ObjectNode root = JSON.createObjectNode();
         root.set("environment", JSON.valueToTree(environment));
@@ -72,12 +107,23 @@ public final class StageTable {
         }
     }
 
-    /** Writes the JSON through a temporary file and an atomic move: never half a file. */
+    /**
+     * Writes the JSON through a temporary file and an atomic move: never half a file.
+     *
+     * @param file the JSON file to write
+     * @throws IOException when it cannot be written
+     */
     public void writeJson(Path file) throws IOException {
         writeJson(file, RunEnvironment.current(null));
     }
 
-    /** As {@link #writeJson(Path)}, with the given environment block. */
+    /**
+     * As {@link #writeJson(Path)}, with the given environment block.
+     *
+     * @param file the JSON file to write
+     * @param environment the environment block
+     * @throws IOException when it cannot be written
+     */
     public void writeJson(Path file, Map<String, Object> environment) throws IOException {
         String json = toJson(environment);
         AtomicFiles.write(file, tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
@@ -86,6 +132,8 @@ public final class StageTable {
     /**
      * The closing summary: each stage against the first row (the baseline): accuracy change in
      * points, size and latency as ratios (how many times smaller / faster).
+     *
+     * @param out where to print
      */
     public void printSummary(PrintStream out) {
         if (rows.isEmpty()) {

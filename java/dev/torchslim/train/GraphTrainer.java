@@ -20,8 +20,24 @@ import org.bytedeco.pytorch.global.torch;
  * and loss with Adam and seeded shuffling; QAT and fine-tuning after pruning use it.
  */
 public final class GraphTrainer {
-    /** Batch size, Adam learning rate, epochs, shuffling seed. */
+    /**
+     * Batch size, Adam learning rate, epochs, shuffling seed.
+     *
+     * @param batchSize rows per step, at least 1
+     * @param learningRate Adam's learning rate, greater than 0
+     * @param epochs passes over the data, at least 1
+     * @param seed the shuffling seed
+     */
     public record Config(int batchSize, double learningRate, int epochs, long seed) {
+        /**
+         * Checks the ranges.
+         *
+         * @param batchSize rows per step, at least 1
+         * @param learningRate Adam's learning rate, finite and greater than 0
+         * @param epochs passes over the data, at least 1
+         * @param seed the shuffling seed
+         * @throws IllegalArgumentException when a value is out of range
+         */
         public Config {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -38,12 +54,28 @@ public final class GraphTrainer {
     /** A loss that also sees which rows of the data the batch holds (distillation looks up cached teacher outputs). */
     @FunctionalInterface
     public interface BatchLoss {
+        /**
+         * The loss of one batch.
+         *
+         * @param output the model's output
+         * @param target the batch's targets
+         * @param rows the batch's row indices in the data (int64)
+         * @return a scalar loss to backpropagate
+         */
         Tensor compute(Tensor output, Tensor target, Tensor rows);
     }
 
     private GraphTrainer() {}
 
-    /** Trains the model in place; returns the mean loss of each epoch. The model is left in eval mode. */
+    /**
+     * Trains the model in place; returns the mean loss of each epoch. The model is left in eval mode.
+     *
+     * @param model the model to train
+     * @param data inputs and targets
+     * @param loss the loss
+     * @param config batch size, learning rate, epochs and seed
+     * @return the mean loss of each epoch
+     */
     public static List<Double> fit(ScriptModel model, TensorData data, Loss loss, Config config) {
         return fit(model, data, loss, config, false);
     }
@@ -51,17 +83,41 @@ public final class GraphTrainer {
     /**
      * As {@link #fit(ScriptModel, TensorData, Loss, Config)}; with {@code keepZeros}, weights that are
      * exactly zero before training (pruned) are zero after every step (pruning masks kept).
+     *
+     * @param model the model to train
+     * @param data inputs and targets
+     * @param loss the loss
+     * @param config batch size, learning rate, epochs and seed
+     * @param keepZeros keep weights that are zero at zero
+     * @return the mean loss of each epoch
      */
     public static List<Double> fit(ScriptModel model, TensorData data, Loss loss, Config config, boolean keepZeros) {
         return fit(model, data, (output, target, rows) -> loss.compute(output, target), config, keepZeros);
     }
 
-    /** As {@link #fit(ScriptModel, TensorData, Loss, Config)} with a loss over the batch's row indices too. */
+    /**
+     * As {@link #fit(ScriptModel, TensorData, Loss, Config)} with a loss over the batch's row indices too.
+     *
+     * @param model the model to train
+     * @param data inputs and targets
+     * @param loss the loss over output, target and row indices
+     * @param config batch size, learning rate, epochs and seed
+     * @return the mean loss of each epoch
+     */
     public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config) {
         return fit(model, data, loss, config, false);
     }
 
-    /** The training loop: Adam, seeded shuffling, optional pruning masks kept. */
+    /**
+     * The training loop: Adam, seeded shuffling, optional pruning masks kept.
+     *
+     * @param model the model to train
+     * @param data inputs and targets
+     * @param loss the loss over output, target and row indices
+     * @param config batch size, learning rate, epochs and seed
+     * @param keepZeros keep weights that are zero at zero
+     * @return the mean loss of each epoch
+     */
     public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config, boolean keepZeros) {
         if (!data.hasTargets()) {
             throw new IllegalArgumentException(data.file() + " has no targets ('y'): training needs torch.save({'x': X, 'y': Y}, path)");

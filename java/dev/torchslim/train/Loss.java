@@ -27,8 +27,22 @@ public enum Loss {
         }
     };
 
+    /**
+     * The mean loss of a batch.
+     *
+     * @param output the model's output
+     * @param target the targets
+     * @return a scalar loss to backpropagate
+     */
     public abstract Tensor compute(Tensor output, Tensor target);
 
+    /**
+     * Parses a loss by its constant's name, ignoring case: "ce", "nll" or "mse".
+     *
+     * @param name the loss' name
+     * @return the loss
+     * @throws IllegalArgumentException for any other name
+     */
     public static Loss parse(String name) {
         for (Loss l : values()) {
             if (l.name().equalsIgnoreCase(name)) {

@@ -6,5 +6,11 @@ import org.bytedeco.pytorch.Optimizer;
 /** Makes the optimizer for one training run over a model's parameters. */
 @FunctionalInterface
 public interface OptimizerFactory {
+    /**
+     * Makes the optimizer.
+     *
+     * @param model the model whose parameters it updates
+     * @return a new optimizer
+     */
     Optimizer create(Module model);
 }

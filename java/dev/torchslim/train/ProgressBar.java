@@ -14,10 +14,25 @@ public final class ProgressBar {
     private final long startNanos = System.nanoTime();
     private int lastDecile = -1;
 
+    /**
+     * A bar that redraws in place when a console is attached.
+     *
+     * @param out where to draw
+     * @param label the text before the bar
+     * @param total the number of units of work, greater than 0
+     */
     public ProgressBar(PrintStream out, String label, long total) {
         this(out, label, total, System.console() != null);
     }
 
+    /**
+     * A bar drawn in place or, when not interactive, printed every 10%.
+     *
+     * @param out where to draw
+     * @param label the text before the bar
+     * @param total the number of units of work, greater than 0
+     * @param interactive redraw one line (a terminal) rather than print lines (a log)
+     */
     public ProgressBar(PrintStream out, String label, long total, boolean interactive) {
         if (total <= 0) {
             throw new IllegalArgumentException("total must be > 0, got " + total);
@@ -28,7 +43,12 @@ public final class ProgressBar {
         this.interactive = interactive;
     }
 
-    /** Shows done of total, with a free-form status such as the running loss. */
+    /**
+     * Shows done of total, with a free-form status such as the running loss.
+     *
+     * @param done the units done so far
+     * @param status the text after the bar
+     */
     public void update(long done, String status) {
         int decile = (int) (10 * done / total);
         if (!interactive && decile == lastDecile && done != total) {

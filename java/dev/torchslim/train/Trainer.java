@@ -22,8 +22,24 @@ import org.bytedeco.pytorch.global.torch;
  * mini-batches shuffled with a seeded permutation, Adam (lr 1e-3) unless told otherwise.
  */
 public final class Trainer {
-    /** Batch size, learning rate of the default Adam, shuffling seed, and where progress goes. */
+    /**
+     * Batch size, learning rate of the default Adam, shuffling seed, and where progress goes.
+     *
+     * @param batchSize examples per step, at least 1
+     * @param learningRate the default Adam's learning rate, greater than 0
+     * @param seed the shuffling seed
+     * @param progress where the progress bar goes (null: none)
+     */
     public record Config(int batchSize, double learningRate, long seed, PrintStream progress) {
+        /**
+         * Checks the ranges.
+         *
+         * @param batchSize examples per step, at least 1
+         * @param learningRate the default Adam's learning rate, greater than 0
+         * @param seed the shuffling seed
+         * @param progress where progress goes
+         * @throws IllegalArgumentException when a value is out of range
+         */
         public Config {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
@@ -33,20 +49,43 @@ public final class Trainer {
             }
         }
 
+        /**
+         * Batch size 64, learning rate 1e-3, seed 42, progress to standard error.
+         *
+         * @return the default configuration
+         */
         public static Config defaults() {
             return new Config(64, 1e-3, 42, System.err);
         }
 
+        /**
+         * This configuration with progress printed elsewhere.
+         *
+         * @param out where progress goes
+         * @return a new configuration
+         */
         public Config withProgress(PrintStream out) {
             return new Config(batchSize, learningRate, seed, out);
         }
 
+        /**
+         * This configuration with another shuffling seed.
+         *
+         * @param newSeed the seed
+         * @return a new configuration
+         */
         public Config withSeed(long newSeed) {
             return new Config(batchSize, learningRate, newSeed, progress);
         }
     }
 
-    /** One epoch: mean training loss and wall time. */
+    /**
+     * One epoch: mean training loss and wall time.
+     *
+     * @param epoch the epoch's index
+     * @param meanLoss the mean training loss
+     * @param seconds the epoch's wall time
+     */
     public record EpochResult(int epoch, double meanLoss, double seconds) {}
 
     private static final int EVAL_BATCH = 1000;
@@ -56,30 +95,66 @@ public final class Trainer {
     private final Config config;
     private int epochsRun;
 
+    /**
+     * A trainer over a training and a test set.
+     *
+     * @param train the training set
+     * @param test the test set, for {@link #evaluate}
+     * @param config batch size, learning rate, seed and progress
+     */
     public Trainer(Dataset train, Dataset test, Config config) {
         this.train = train;
         this.test = test;
         this.config = config;
     }
 
+    /**
+     * The configuration.
+     *
+     * @return batch size, learning rate, seed and progress
+     */
     public Config config() {
         return config;
     }
 
+    /**
+     * The training set.
+     *
+     * @return the training set
+     */
     public Dataset trainSet() {
         return train;
     }
 
+    /**
+     * The test set.
+     *
+     * @return the test set
+     */
     public Dataset testSet() {
         return test;
     }
 
-    /** Trains with Adam(lr) for the given epochs. */
+    /**
+     * Trains with Adam(lr) for the given epochs.
+     *
+     * @param model the model to train in place
+     * @param epochs the number of epochs
+     * @return one result per epoch
+     */
     public List<EpochResult> train(SequentialImpl model, int epochs) {
         return train(model, epochs, m -> new Adam(m.parameters(), new AdamOptions(config.learningRate())), step -> { });
     }
 
-    /** Trains with the factory's optimizer, calling listener after every step. */
+    /**
+     * Trains with the factory's optimizer, calling listener after every step.
+     *
+     * @param model the model to train in place
+     * @param epochs the number of epochs
+     * @param optimizers makes the optimizer
+     * @param listener called after every step
+     * @return one result per epoch
+     */
     public List<EpochResult> train(SequentialImpl model, int epochs, OptimizerFactory optimizers, StepListener listener) {
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
@@ -99,6 +174,11 @@ public final class Trainer {
         return results;
     }
 
+    /**
+     * The number of steps in one epoch (the last batch may be smaller).
+     *
+     * @return ceil(training examples / batch size)
+     */
     public long batchesPerEpoch() {
         return (train.size() + config.batchSize() - 1) / config.batchSize();
     }
@@ -139,7 +219,12 @@ public final class Trainer {
         return new EpochResult(epoch, lossSum / batches, (System.nanoTime() - start) / 1e9);
     }
 
-    /** Test-set accuracy in [0, 1] of a module (evaluated in eval mode, no grad). */
+    /**
+     * Test-set accuracy in [0, 1] of a module (evaluated in eval mode, no grad).
+     *
+     * @param model the model
+     * @return the accuracy
+     */
     public double evaluate(SequentialImpl model) {
         boolean wasTraining = model.is_training();
         model.eval();
@@ -150,7 +235,13 @@ public final class Trainer {
         }
     }
 
-    /** Accuracy in [0, 1] of any scorer on a data set. */
+    /**
+     * Accuracy in [0, 1] of any scorer on a data set.
+     *
+     * @param model the scorer
+     * @param data the data set
+     * @return the accuracy
+     */
     public static double accuracy(Evaluable model, Dataset data) {
         long correct = 0;
         try (NoGradGuard noGrad = new NoGradGuard()) {
