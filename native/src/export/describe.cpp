@@ -20,7 +20,6 @@
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/passes/remove_mutation.h>
-#include <torch/csrc/jit/runtime/vararg_functions.h>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -344,14 +343,19 @@ class Evaluator {
     }
     torch::jit::Stack stack;
     for (const Value* in : n->inputs()) stack.push_back(values.at(in));
+    // the interpreter's own instructions (not operators LibTorch exports)
     if (kind == c10::prim::ListConstruct) {
-      torch::jit::listConstruct(stack, *n->output()->type(), n->inputs().size());
+      c10::impl::GenericList list(n->output()->type()->expectRef<c10::ListType>().getElementType());
+      for (IValue& v : stack) list.push_back(std::move(v));
+      stack = {IValue(std::move(list))};
     } else if (kind == c10::prim::TupleConstruct) {
-      torch::jit::tupleConstruct(stack, n->inputs().size());
+      stack = {IValue(c10::ivalue::Tuple::create(std::move(stack)))};
     } else if (kind == c10::prim::ListUnpack) {
-      torch::jit::listUnpack(stack, n->outputs().size());
+      std::vector<IValue> items;
+      for (const IValue& v : stack.at(0).toListRef()) items.push_back(v);
+      stack = std::move(items);
     } else if (kind == c10::prim::TupleUnpack) {
-      torch::jit::tupleUnpack(stack);
+      stack = stack.at(0).toTupleRef().elements().vec();
     } else {
       std::optional<torch::jit::Operation> op;
       try {
@@ -378,6 +382,13 @@ class Evaluator {
       out_->i64(o->unique());
       out_->str(o->debugName());
       write_meta(*out_, values.at(o));
+      // the same value with one more row in the batch (dims that differ follow the batch)
+      const IValue* next = &values.at(o);
+      if (other_) {
+        auto it = other_->find(o);
+        if (it != other_->end()) next = &it->second;
+      }
+      write_meta(*out_, *next);
     }
   }
 

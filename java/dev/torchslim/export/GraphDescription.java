@@ -13,7 +13,8 @@ import java.util.List;
  * "TSGRAPH1"
  * 'I' id name meta                      a graph input and the dtype/shape of its example
  * 'C' id name changes:u8 value          a constant (changes: it differs with the batch size)
- * 'N' kind where nin ids.. nout (id name meta)..   a node that depends on the inputs' data
+ * 'N' kind where nin ids.. nout (id name meta meta')..   a node that depends on the inputs' data
+ *                                      (meta': the output with one more batch row, or meta again)
  * 'A' to from                           to is from (the taken branch of an if)
  * 'O' id                                a graph output
  * 'E'
@@ -98,7 +99,8 @@ final class GraphDescription {
     /** value: null (None), Boolean, Long, Double, String, TensorData, QTensorData, List, packed params, Other. */
     record Constant(long id, String name, boolean changesWithBatch, Object value) implements Record {}
 
-    record Node(String kind, String where, long[] inputs, long[] outputs, String[] outputNames, Meta[] metas)
+    record Node(String kind, String where, long[] inputs, long[] outputs, String[] outputNames, Meta[] metas,
+            Meta[] nextBatchMetas)
             implements Record {
         /** Module path and source line of the node, for messages. */
         String location() {
@@ -140,12 +142,14 @@ final class GraphDescription {
                     long[] outs = new long[n];
                     String[] names = new String[n];
                     Meta[] metas = new Meta[n];
+                    Meta[] next = new Meta[n];
                     for (int i = 0; i < n; i++) {
                         outs[i] = in.getLong();
                         names[i] = str();
                         metas[i] = meta();
+                        next[i] = meta();
                     }
-                    records.add(new Node(kind, where, ins, outs, names, metas));
+                    records.add(new Node(kind, where, ins, outs, names, metas, next));
                 }
                 case 'A' -> records.add(new Alias(in.getLong(), in.getLong()));
                 case 'O' -> records.add(new Output(in.getLong()));

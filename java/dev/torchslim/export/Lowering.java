@@ -28,6 +28,12 @@ final class Lowering {
     /** Per-tensor activation quantization: scale, zero point, ONNX element type (UINT8 or INT8). */
     record QParams(float scale, long zeroPoint, int type) {}
 
+    /** Ops whose int8 output is a selection of input values (and 0 = zero point): still on the input's grid. */
+    private static final java.util.Set<String> ON_GRID = java.util.Set.of("aten::relu", "aten::relu_",
+            "aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::flatten", "aten::view", "aten::reshape",
+            "aten::permute", "aten::transpose", "aten::squeeze", "aten::unsqueeze", "aten::contiguous", "aten::select",
+            "aten::slice", "aten::dropout");
+
     final OnnxGraph g = new OnnxGraph();
     final OnnxExportOptions options;
     final long batch;
@@ -35,6 +41,8 @@ final class Lowering {
     boolean int8Model;
     private final Map<Long, Val> env = new HashMap<>();
     private final Map<Long, String> constNames = new HashMap<>();
+    /** Shapes of node outputs (by ONNX name) when the batch has one more row. */
+    final Map<String, long[]> nextBatchShapes = new HashMap<>();
     private final Map<QParams, String[]> qNames = new HashMap<>();
 
     Lowering(OnnxExportOptions options, long batch) {
@@ -48,13 +56,14 @@ final class Lowering {
             if (r instanceof GraphDescription.Node n && (n.kind().startsWith("quantized::")
                     || n.kind().equals("aten::quantize_per_tensor") || n.kind().equals("aten::quantized_lstm"))) {
                 int8Model = true;
+                g.withDocs = false;
             }
         }
         for (GraphDescription.Record r : d.records) {
             if (r instanceof GraphDescription.Input in) {
                 int type = onnxType(in.meta().dtype());
                 String name = g.fresh(in.name().replaceAll("\\.\\d+$", ""));
-                g.input(name, type, dims(in.meta().shape()));
+                g.input(name, type, dims(in.meta().shape(), null));
                 env.put(in.id(), new TensorVal(name, in.meta().dtype(), in.meta().shape(), null));
             } else if (r instanceof GraphDescription.Constant c) {
                 env.put(c.id(), new ConstVal(c.id(), c.value(), c.changesWithBatch() && options.dynamicBatch()));
@@ -75,7 +84,7 @@ final class Lowering {
             String name = g.fresh(flat.size() == 1 ? "output" : "output_" + i);
             g.docNext("");
             g.nodeNamed("Identity", List.of(t.name()), List.of(name));
-            g.output(name, onnxType(t.dtype()), dims(t.shape()));
+            g.output(name, onnxType(t.dtype()), dims(t.shape(), nextBatchShapes.get(t.name())));
         }
     }
 
@@ -98,6 +107,7 @@ final class Lowering {
             throw new UnsupportedOpException("cannot export op " + n.kind() + " to ONNX (no mapping; "
                     + OnnxOps.count() + " ops are supported, see dev.torchslim.export.OnnxOps) at " + n.location());
         }
+        // the TorchScript op and module a node came from, on the first ONNX node it became
         g.docNext(n.kind() + " " + n.where().split("\t", 2)[0]);
         NodeContext c = new NodeContext(this, n);
         try {
@@ -120,7 +130,9 @@ final class Lowering {
                     throw new UnsupportedOpException("cannot export " + n.kind() + " on int8 tensors (no int8 parameters "
                             + "for its output) at " + n.location());
                 }
-                env.put(n.outputs()[i], new TensorVal(qdq(t.name(), q), t.dtype(), t.shape(), q));
+                // values that stay on the input's int8 grid need no second Q/DQ pair
+                String name = ON_GRID.contains(n.kind()) ? t.name() : qdq(t.name(), q);
+                env.put(n.outputs()[i], new TensorVal(name, t.dtype(), t.shape(), q));
             }
         }
     }
@@ -152,23 +164,25 @@ final class Lowering {
     /** QuantizeLinear then DequantizeLinear with q: the tensor as int8 arithmetic sees it. */
     String qdq(String x, QParams q) {
         String[] sz = qparamNames(q);
-        String quant = g.node1("QuantizeLinear", List.of(x, sz[0], sz[1]), x + "_q");
-        return g.node1("DequantizeLinear", List.of(quant, sz[0], sz[1]), x + "_dq");
+        String quant = g.node1("QuantizeLinear", List.of(x, sz[0], sz[1]), "q");
+        return g.node1("DequantizeLinear", List.of(quant, sz[0], sz[1]), "dq");
     }
 
     String[] qparamNames(QParams q) {
         return qNames.computeIfAbsent(q, k -> new String[] {
-            g.initializer("scale", OnnxGraph.floats(new long[0], k.scale())),
-            g.initializer("zero_point", new OnnxGraph.Tensor(k.type(), new long[0], new byte[] {(byte) k.zeroPoint()}))});
+            g.initializer("s", OnnxGraph.floats(new long[0], k.scale())),
+            g.initializer("z", new OnnxGraph.Tensor(k.type(), new long[0], new byte[] {(byte) k.zeroPoint()}))});
     }
 
-    Object[] dims(long[] shape) {
+    /** Dimensions of a graph input or output: with a dynamic batch, those that follow it are "batch". */
+    Object[] dims(long[] shape, long[] nextBatch) {
         Object[] d = new Object[shape.length];
         for (int i = 0; i < shape.length; i++) {
             d[i] = shape[i];
-        }
-        if (options.dynamicBatch() && shape.length > 0 && shape[0] == batch) {
-            d[0] = "batch";
+            if (options.dynamicBatch() && (nextBatch == null ? i == 0 && shape[0] == batch
+                    : nextBatch.length == shape.length && nextBatch[i] != shape[i])) {
+                d[i] = "batch";
+            }
         }
         return d;
     }

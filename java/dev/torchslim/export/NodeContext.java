@@ -239,13 +239,22 @@ final class NodeContext {
     }
 
     void out(int i, String name) {
-        Meta m = outMeta(i);
-        l.set(node.outputs()[i], new TensorVal(name, m.dtype(), m.shape(), null));
+        outQ(i, name, null);
     }
 
     void outQ(int i, String name, QParams q) {
         Meta m = outMeta(i);
         l.set(node.outputs()[i], new TensorVal(name, m.dtype(), m.shape(), q));
+        Meta next = node.nextBatchMetas()[i];
+        if (next.isTensor()) {
+            l.nextBatchShapes.put(name, next.shape());
+        }
+    }
+
+    /** Output i's shape with one more batch row (its shape when the batch is fixed). */
+    long[] nextBatchShape(int i) {
+        Meta next = node.nextBatchMetas()[i];
+        return l.options.dynamicBatch() && next.isTensor() ? next.shape() : outShape(i);
     }
 
     void out(int i, Val v) {
@@ -268,11 +277,22 @@ final class NodeContext {
         return l.g.initializer("scalar", Lowering.fromDoubles(type, new long[0], new double[] {v}));
     }
 
-    /** Reshape x to the output's shape; with a dynamic batch, dim 0 follows the input. */
-    String reshapeTo(String x, long[] inShape, long[] outShape) {
-        long[] target = outShape.clone();
-        if (l.options.dynamicBatch() && target.length > 0 && inShape.length > 0 && inShape[0] == l.batch) {
-            target[0] = inShape[0] == outShape[0] ? 0 : -1;
+    /** Reshape x to output 0's shape; with a dynamic batch, the dimension that follows the batch is -1. */
+    String reshapeTo(String x) {
+        long[] target = outShape(0).clone();
+        long[] next = nextBatchShape(0);
+        int moving = 0;
+        for (int k = 0; k < target.length; k++) {
+            if (next.length != target.length) {
+                throw fail("the result's rank changes with the batch size");
+            }
+            if (next[k] != target[k]) {
+                target[k] = -1;
+                moving++;
+            }
+        }
+        if (moving > 1) {
+            throw fail("more than one dimension of the result follows the batch size; export with a fixed batch");
         }
         return op("Reshape", List.of(x, longs(target)));
     }

@@ -42,6 +42,8 @@ final class OnnxGraph {
     private final Map<String, Integer> used = new HashMap<>();
     private final Map<String, Integer> opCounts = new LinkedHashMap<>();
     private String doc = "";
+    /** Node doc strings (the TorchScript op and module each node came from); off for int8 files, whose size counts. */
+    boolean withDocs = true;
 
     /** A name not used before, derived from hint. */
     String fresh(String hint) {
@@ -64,6 +66,7 @@ final class OnnxGraph {
             out.add(fresh(hint));
         }
         nodes.add(new NodeSpec(op, List.copyOf(in), out, List.of(attrs), doc));
+        doc = "";
         opCounts.merge(op, 1, Integer::sum);
         return out;
     }
@@ -129,19 +132,24 @@ final class OnnxGraph {
             for (String o : n.outputs()) {
                 node.string(2, o);
             }
-            node.string(3, n.outputs().get(0) + "_" + n.op());
             node.string(4, n.op());
             for (Attr a : n.attrs()) {
                 node.message(5, attribute(a));
             }
-            if (!n.doc().isEmpty()) {
+            if (!n.doc().isEmpty() && withDocs) {
                 node.string(6, n.doc());
             }
             graph.message(1, node);
         }
         graph.string(2, "torchslim");
+        java.util.Set<String> read = new java.util.HashSet<>();
+        for (NodeSpec n : nodes) {
+            read.addAll(n.inputs());
+        }
         for (Map.Entry<String, Tensor> e : initializers.entrySet()) {
-            graph.message(5, tensor(e.getKey(), e.getValue()));
+            if (read.contains(e.getKey())) {  // a handler may have made a constant it then did not use
+                graph.message(5, tensor(e.getKey(), e.getValue()));
+            }
         }
         for (ValueSpec v : inputs) {
             graph.message(11, valueInfo(v));

@@ -80,7 +80,7 @@ final class QuantizedOps {
         }
         int type = w.dtype() == GraphDescription.T_QUINT8 ? OnnxGraph.UINT8 : OnnxGraph.INT8;
         OnnxGraph g = c.l.g;
-        String data = g.initializer("weight_int8", new OnnxGraph.Tensor(type, shape, raw));
+        String data = g.initializer("w_i8", new OnnxGraph.Tensor(type, shape, raw));
         float[] scales = w.scales().floats();
         long[] zps = w.zeroPoints().longs();
         byte[] zpBytes = new byte[zps.length];
@@ -88,10 +88,10 @@ final class QuantizedOps {
             zpBytes[i] = (byte) zps[i];
         }
         long[] dims = axis < 0 ? new long[0] : new long[] {scales.length};
-        String scale = g.initializer("weight_scale", OnnxGraph.floats(dims, scales));
-        String zp = g.initializer("weight_zero_point", new OnnxGraph.Tensor(type, dims, zpBytes));
-        return axis < 0 ? g.node1("DequantizeLinear", List.of(data, scale, zp), "weight")
-                : g.node1("DequantizeLinear", List.of(data, scale, zp), "weight", attr("axis", axis));
+        String scale = g.initializer("w_s", OnnxGraph.floats(dims, scales));
+        String zp = g.initializer("w_z", new OnnxGraph.Tensor(type, dims, zpBytes));
+        return axis < 0 ? g.node1("DequantizeLinear", List.of(data, scale, zp), "w")
+                : g.node1("DequantizeLinear", List.of(data, scale, zp), "w", attr("axis", axis));
     }
 
     /** A float bias as int32 at scale input scale x weight scale (what ONNX Runtime's QDQ fusion expects). */
@@ -109,10 +109,9 @@ final class QuantizedOps {
         }
         OnnxGraph g = c.l.g;
         long[] dims = {b.length};
-        String data = g.initializer("bias_int32", OnnxGraph.ints(dims, q));
-        String s = g.initializer("bias_scale", OnnxGraph.floats(dims, scale));
-        String zp = g.initializer("bias_zero_point", OnnxGraph.ints(dims, new int[b.length]));
-        return g.node1("DequantizeLinear", List.of(data, s, zp), "bias", attr("axis", 0L));
+        String data = g.initializer("b_i32", OnnxGraph.ints(dims, q));
+        String s = g.initializer("b_s", OnnxGraph.floats(dims, scale));
+        return g.node1("DequantizeLinear", List.of(data, s), "b", attr("axis", 0L));  // zero point 0
     }
 
     private static QParams inputQ(NodeContext c, int i) {
@@ -224,7 +223,7 @@ final class QuantizedOps {
                 t[k * rows + r] = ints.raw()[r * cols + k];
             }
         }
-        String wq = g.initializer("weight_int8", new OnnxGraph.Tensor(OnnxGraph.INT8, new long[] {cols, rows}, t));
+        String wq = g.initializer("w_i8", new OnnxGraph.Tensor(OnnxGraph.INT8, new long[] {cols, rows}, t));
         long[] zps = w.zeroPoints().longs();
         float[] ws = w.scales().floats();
         byte[] zpBytes = new byte[zps.length];

@@ -69,7 +69,7 @@ final class TensorOps {
                 "aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d");
         OnnxOps.register(c -> reduce(c, "ReduceMean"), "aten::mean");
         OnnxOps.register(c -> reduce(c, "ReduceSum"), "aten::sum");
-        OnnxOps.register(c -> c.out(0, c.reshapeTo(c.tensor(0), c.shape(0), c.outShape(0))),
+        OnnxOps.register(c -> c.out(0, c.reshapeTo(c.tensor(0))),
                 "aten::flatten", "aten::view", "aten::reshape", "aten::_reshape_alias", "aten::unflatten",
                 "aten::squeeze", "aten::squeeze_", "aten::unsqueeze", "aten::unsqueeze_", "aten::view_as",
                 "aten::reshape_as");
@@ -330,9 +330,11 @@ final class TensorOps {
 
     private static String expandShape(NodeContext c) {
         long[] out = c.outShape(0).clone();
-        if (c.l.options.dynamicBatch() && out.length > 0 && out[0] == c.l.batch && c.shape(0).length == out.length
-                && c.shape(0)[0] == c.l.batch) {
-            out[0] = 1;  // Expand broadcasts: 1 keeps the input's batch
+        long[] next = c.nextBatchShape(0);
+        for (int k = 0; k < out.length; k++) {
+            if (next[k] != out[k]) {
+                out[k] = 1;  // Expand broadcasts: 1 keeps the input's (batch) dimension
+            }
         }
         return c.longs(out);
     }
@@ -405,7 +407,7 @@ final class TensorOps {
      * leave float, is stored int8 per row (symmetric, weight only) behind DequantizeLinear.
      */
     private static void embedding(NodeContext c) {
-        String table = c.tensor(0);
+        String table;
         if (c.l.int8Model && c.in(0) instanceof ConstVal cv && cv.value() instanceof TensorData t
                 && t.dtype() == GraphDescription.T_FLOAT && t.shape().length == 2) {
             int rows = (int) t.shape()[0];
@@ -429,6 +431,8 @@ final class TensorOps {
             String zp = g.initializer("embedding_zero_point", new OnnxGraph.Tensor(OnnxGraph.INT8, new long[] {rows},
                     new byte[rows]));
             table = g.node1("DequantizeLinear", List.of(data, scale, zp), "embedding", attr("axis", 0L));
+        } else {
+            table = c.tensor(0);
         }
         c.out(0, c.op("Gather", List.of(table, c.tensor(1)), attr("axis", 0L)));
     }

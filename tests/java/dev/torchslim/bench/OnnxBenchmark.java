@@ -48,7 +48,7 @@ public final class OnnxBenchmark {
         for (String name : List.of("resnet18", "bert")) {
             try (TensorScope scope = new TensorScope(); ScriptModel fp32 = ScriptModel.load(dir.resolve(name + ".pt"))) {
                 Tensor x = TensorData.readNpy(dir.resolve(name + ".x.npy")).narrow(0, 0, 1);
-                boolean ids = x.scalar_type() == torch.ScalarType.Long;
+                boolean ids = !x.is_floating_point();
                 try (ScriptModel int8 = ids ? Quantize.apply(fp32, Int8DynamicConfig.config().withEngine(Engine.X86))
                         : Quantize.apply(fp32, Int8StaticConfig.config().withEngine(Engine.X86),
                                 TensorData.load(dir.resolve(name + ".data.pt")).batches(16, 2))) {
@@ -101,7 +101,7 @@ public final class OnnxBenchmark {
         Tensor c = x.contiguous();
         long[] shape = c.sizes().vec().get();
         int n = (int) c.numel();
-        if (c.scalar_type() == torch.ScalarType.Long) {
+        if (!c.is_floating_point()) {
             long[] data = new long[n];
             new LongPointer(c.data_ptr_long()).get(data);
             return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);

@@ -39,7 +39,7 @@ final class OrtRun {
         Tensor c = x.contiguous();
         long[] shape = c.sizes().vec().get();
         int n = (int) c.numel();
-        if (c.scalar_type() == torch.ScalarType.Long) {
+        if (!c.is_floating_point()) {
             long[] data = new long[n];
             new LongPointer(c.data_ptr_long()).get(data);
             return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);
