@@ -14,6 +14,7 @@ import dev.torchslim.oracle.Npy;
 import dev.torchslim.oracle.PythonOracle;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
+import dev.torchslim.quantize.Int8QatConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
 import dev.torchslim.quantize.Quantize;
 import java.nio.file.Files;
@@ -170,7 +171,7 @@ class OnnxExportTest {
     }
 
     @Test
-    void demoSimpleModelFp32AndStaticInt8() throws Exception {
+    void demoSimpleModelFp32StaticAndQatInt8() throws Exception {
         try (TensorScope scope = new TensorScope()) {
             long[] shape = {1, SimpleModel.INPUT_SHAPE[0], SimpleModel.INPUT_SHAPE[1], SimpleModel.INPUT_SHAPE[2]};
             torch.manual_seed(3);
@@ -186,6 +187,17 @@ class OnnxExportTest {
                     Path int8 = tmp.resolve("simple.int8.onnx");
                     checkInt8(q, x, fp32, int8, ref);
                     checker(fp32, int8);
+                }
+                // QAT: fake-quantized graph (observers run on the calibration batches), then converted
+                try (ScriptModel prepared = Quantize.prepareQat(model, Int8QatConfig.config())) {
+                    for (Tensor b : calibration) {
+                        prepared.forward(b);
+                    }
+                    try (ScriptModel q = Quantize.convert(prepared, Engine.X86)) {
+                        Path int8 = tmp.resolve("simple.qat.onnx");
+                        checkInt8(q, x, fp32, int8, ref);
+                        checker(int8);
+                    }
                 }
             }
         }
