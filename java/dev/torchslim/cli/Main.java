@@ -14,7 +14,8 @@ public final class Main {
                 new QuantizeCommand(),
                 new FinetuneCommand(),
                 new LowRankCommand(),
-                new DistillCommand());
+                new DistillCommand(),
+                new ExportCommand());
     }
 
     private Main() {}

@@ -9,8 +9,8 @@ import org.bytedeco.javacpp.annotation.Properties;
  * the JNI library's name. Every binding class in this package inherits it.
  */
 @Properties(value = @Platform(
-        include = {"torchslim/core.h", "torchslim/modules.h", "torchslim/cuda.h", "torchslim/prune.h", "torchslim/graph.h", "torchslim/quantize.h",
-                "torchslim/lowrank.h", "torchslim/distill.h"},
+        include = {"torchslim/core.h", "torchslim/modules.h", "torchslim/cuda.h", "torchslim/prune.h", "torchslim/graph.h",
+                "torchslim/quantize.h", "torchslim/lowrank.h", "torchslim/distill.h", "torchslim/export.h"},
         link = "torchslim",
         library = "jnitorchslim"))
 public class NativePresets {

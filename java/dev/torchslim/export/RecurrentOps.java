@@ -1,0 +1,259 @@
+package dev.torchslim.export;
+
+import static dev.torchslim.export.NodeContext.attr;
+
+import dev.torchslim.export.GraphDescription.TensorData;
+import dev.torchslim.export.Lowering.ConstVal;
+import dev.torchslim.export.Lowering.Val;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * aten::lstm as one ONNX LSTM per layer. PyTorch stacks the gates i, f, g, o; ONNX wants i, o, f, c
+ * (c = PyTorch's g), so the weight rows are reordered here.
+ */
+final class RecurrentOps {
+    private RecurrentOps() {}
+
+    static void register() {
+        OnnxOps.register(RecurrentOps::lstm, "aten::lstm", "aten::quantized_lstm");
+    }
+
+    // lstm(input, hx[h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first);
+    // quantized_lstm has the same inputs (params: one int8 cell per layer and direction) and dtype, use_dynamic
+    private static void lstm(NodeContext c) {
+        boolean quantized = c.node.kind().equals("aten::quantized_lstm");
+        if (quantized) {
+            quantizedLstm(c);
+            return;
+        }
+        if (c.inputCount() != 9) {
+            throw c.fail("only the padded-input overload of aten::lstm is mapped (not packed sequences)");
+        }
+        List<Val> hx = c.list(1);
+        List<Val> params = c.list(2);
+        boolean biases = c.bool(3);
+        int layers = (int) c.integer(4);
+        boolean bidirectional = c.bool(7);
+        boolean batchFirst = c.bool(8);
+        int dirs = bidirectional ? 2 : 1;
+        int per = biases ? 4 : 2;
+        if (params.size() != layers * dirs * per) {
+            throw c.fail("expected " + layers * dirs * per + " LSTM weights, got " + params.size()
+                    + " (LSTMs with proj_size are not mapped)");
+        }
+        String x = c.tensor(0);
+        if (batchFirst) {
+            x = c.op("Transpose", List.of(x), attr("perm", new long[] {1, 0, 2}));
+        }
+        List<String> hs = new ArrayList<>();
+        List<String> cs = new ArrayList<>();
+        long hidden = 0;
+        for (int layer = 0; layer < layers; layer++) {
+            List<float[]> w = new ArrayList<>();
+            List<float[]> r = new ArrayList<>();
+            List<float[]> b = new ArrayList<>();
+            long inputSize = 0;
+            for (int d = 0; d < dirs; d++) {
+                int base = (layer * dirs + d) * per;
+                TensorData wih = weight(c, params.get(base));
+                TensorData whh = weight(c, params.get(base + 1));
+                hidden = whh.shape()[1];
+                inputSize = wih.shape()[1];
+                w.add(reorder(wih.floats(), (int) hidden, (int) inputSize));
+                r.add(reorder(whh.floats(), (int) hidden, (int) hidden));
+                float[] bias = new float[(int) (8 * hidden)];
+                if (biases) {
+                    System.arraycopy(reorder(weight(c, params.get(base + 2)).floats(), (int) hidden, 1), 0, bias, 0,
+                            (int) (4 * hidden));
+                    System.arraycopy(reorder(weight(c, params.get(base + 3)).floats(), (int) hidden, 1), 0, bias,
+                            (int) (4 * hidden), (int) (4 * hidden));
+                }
+                b.add(bias);
+            }
+            String wName = c.l.g.initializer("lstm_W", OnnxGraph.floats(new long[] {dirs, 4 * hidden, inputSize}, concat(w)));
+            String rName = c.l.g.initializer("lstm_R", OnnxGraph.floats(new long[] {dirs, 4 * hidden, hidden}, concat(r)));
+            String bName = c.l.g.initializer("lstm_B", OnnxGraph.floats(new long[] {dirs, 8 * hidden}, concat(b)));
+            String h0 = initialState(c, hx.get(0), layer, dirs);
+            String c0 = initialState(c, hx.get(1), layer, dirs);
+            List<String> outs = c.opN("LSTM", List.of(x, wName, rName, bName, "", h0, c0), 3,
+                    attr("hidden_size", hidden), attr("direction", bidirectional ? "bidirectional" : "forward"));
+            // Y [seq, dirs, batch, hidden] -> [seq, batch, dirs * hidden]
+            String y = c.op("Transpose", List.of(outs.get(0)), attr("perm", new long[] {0, 2, 1, 3}));
+            x = c.op("Reshape", List.of(y, c.longs(0, 0, -1)));
+            hs.add(outs.get(1));
+            cs.add(outs.get(2));
+        }
+        if (batchFirst) {
+            x = c.op("Transpose", List.of(x), attr("perm", new long[] {1, 0, 2}));
+        }
+        c.out(0, x);
+        c.out(1, hs.size() == 1 ? hs.get(0) : c.op("Concat", hs, attr("axis", 0L)));
+        c.out(2, cs.size() == 1 ? cs.get(0) : c.op("Concat", cs, attr("axis", 0L)));
+    }
+
+    /**
+     * Dynamic int8 LSTM (TorchSlim's or PyTorch's quantize_dynamic): the int8 weights stay int8 in the
+     * file behind DequantizeLinear (one scale per direction); ONNX's LSTM then runs in float.
+     */
+    private static void quantizedLstm(NodeContext c) {
+        List<Val> hx = c.list(1);
+        List<Val> cells = c.list(2);
+        int layers = (int) c.integer(4);
+        boolean bidirectional = c.bool(7);
+        boolean batchFirst = c.bool(8);
+        int dirs = bidirectional ? 2 : 1;
+        if (cells.size() != layers * dirs) {
+            throw c.fail("expected " + layers * dirs + " int8 LSTM cells, got " + cells.size());
+        }
+        String x = c.tensor(0);
+        if (batchFirst) {
+            x = c.op("Transpose", List.of(x), attr("perm", new long[] {1, 0, 2}));
+        }
+        List<String> hs = new ArrayList<>();
+        List<String> cs = new ArrayList<>();
+        for (int layer = 0; layer < layers; layer++) {
+            List<byte[]> w = new ArrayList<>();
+            List<byte[]> r = new ArrayList<>();
+            List<float[]> b = new ArrayList<>();
+            float[] wScale = new float[dirs];
+            float[] rScale = new float[dirs];
+            long hidden = 0;
+            long inputSize = 0;
+            for (int d = 0; d < dirs; d++) {
+                List<Object> state = cellState(c, cells.get(layer * dirs + d));
+                @SuppressWarnings("unchecked")
+                List<Object> biases = (List<Object>) state.get(1);
+                @SuppressWarnings("unchecked")
+                List<Object> packed = (List<Object>) state.get(4);
+                GraphDescription.QTensorData wih = int8Weight(c, packed.get(0));
+                GraphDescription.QTensorData whh = int8Weight(c, packed.get(1));
+                hidden = whh.ints().shape()[1];
+                inputSize = wih.ints().shape()[1];
+                w.add(reorder(wih.ints().raw(), (int) hidden, (int) inputSize));
+                r.add(reorder(whh.ints().raw(), (int) hidden, (int) hidden));
+                wScale[d] = wih.scales().floats()[0];
+                rScale[d] = whh.scales().floats()[0];
+                float[] bias = new float[(int) (8 * hidden)];
+                System.arraycopy(reorder(((TensorData) biases.get(0)).floats(), (int) hidden, 1), 0, bias, 0,
+                        (int) (4 * hidden));
+                System.arraycopy(reorder(((TensorData) biases.get(1)).floats(), (int) hidden, 1), 0, bias,
+                        (int) (4 * hidden), (int) (4 * hidden));
+                b.add(bias);
+            }
+            String wName = dequantized(c, "lstm_W", new long[] {dirs, 4 * hidden, inputSize}, concatBytes(w), wScale);
+            String rName = dequantized(c, "lstm_R", new long[] {dirs, 4 * hidden, hidden}, concatBytes(r), rScale);
+            String bName = c.l.g.initializer("lstm_B", OnnxGraph.floats(new long[] {dirs, 8 * hidden}, concat(b)));
+            List<String> outs = c.opN("LSTM", List.of(x, wName, rName, bName, "", initialState(c, hx.get(0), layer, dirs),
+                    initialState(c, hx.get(1), layer, dirs)), 3,
+                    attr("hidden_size", hidden), attr("direction", bidirectional ? "bidirectional" : "forward"));
+            String y = c.op("Transpose", List.of(outs.get(0)), attr("perm", new long[] {0, 2, 1, 3}));
+            x = c.op("Reshape", List.of(y, c.longs(0, 0, -1)));
+            hs.add(outs.get(1));
+            cs.add(outs.get(2));
+        }
+        if (batchFirst) {
+            x = c.op("Transpose", List.of(x), attr("perm", new long[] {1, 0, 2}));
+        }
+        c.out(0, x);
+        c.out(1, hs.size() == 1 ? hs.get(0) : c.op("Concat", hs, attr("axis", 0L)));
+        c.out(2, cs.size() == 1 ? cs.get(0) : c.op("Concat", cs, attr("axis", 0L)));
+    }
+
+    private static List<Object> cellState(NodeContext c, Val v) {
+        if (v instanceof ConstVal cv && cv.value() instanceof GraphDescription.CellParams p
+                && "quantized_dynamic".equals(p.state().get(0))) {
+            return p.state();
+        }
+        throw c.fail("only dynamic int8 LSTM cells (quantized_dynamic) are mapped");
+    }
+
+    private static GraphDescription.QTensorData int8Weight(NodeContext c, Object packed) {
+        if (packed instanceof GraphDescription.LinearPacked p && p.weight() instanceof GraphDescription.QTensorData q
+                && q.axis() < 0 && q.dtype() == GraphDescription.T_QINT8) {
+            return q;
+        }
+        throw c.fail("int8 LSTM weights must be per-tensor qint8");
+    }
+
+    /** int8 data [dirs, ...] behind DequantizeLinear with one scale per direction (zero point 0). */
+    private static String dequantized(NodeContext c, String hint, long[] dims, byte[] data, float[] scales) {
+        OnnxGraph g = c.l.g;
+        String q = g.initializer(hint + "_int8", new OnnxGraph.Tensor(OnnxGraph.INT8, dims, data));
+        String s = g.initializer(hint + "_scale", OnnxGraph.floats(new long[] {scales.length}, scales));
+        String z = g.initializer(hint + "_zero_point", new OnnxGraph.Tensor(OnnxGraph.INT8, new long[] {scales.length},
+                new byte[scales.length]));
+        return g.node1("DequantizeLinear", List.of(q, s, z), hint, attr("axis", 0L));
+    }
+
+    static byte[] reorder(byte[] w, int hidden, int cols) {
+        byte[] out = new byte[w.length];
+        int block = hidden * cols;
+        int[] from = {0, 3, 1, 2};
+        for (int k = 0; k < 4; k++) {
+            System.arraycopy(w, from[k] * block, out, k * block, block);
+        }
+        return out;
+    }
+
+    private static byte[] concatBytes(List<byte[]> parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static TensorData weight(NodeContext c, Val v) {
+        if (v instanceof ConstVal cv && cv.value() instanceof TensorData t && t.dtype() == GraphDescription.T_FLOAT) {
+            return t;
+        }
+        throw c.fail("LSTM weights must be float constants of the model");
+    }
+
+    /** Initial state rows of one layer; "" (zeros, ONNX's default) when the state is a zero constant. */
+    private static String initialState(NodeContext c, Val v, int layer, int dirs) {
+        if (v instanceof ConstVal cv && cv.value() instanceof TensorData t) {
+            boolean zero = true;
+            for (byte x : t.raw()) {
+                zero &= x == 0;
+            }
+            if (zero) {
+                return "";
+            }
+        }
+        String all = c.tensorOf(v);
+        return c.op("Slice", List.of(all, c.longs(layer * dirs), c.longs((layer + 1) * dirs), c.longs(0)));
+    }
+
+    /** Gate blocks i, f, g, o (rows of cols values each, hidden rows per gate) to i, o, f, g. */
+    static float[] reorder(float[] w, int hidden, int cols) {
+        float[] out = new float[w.length];
+        int block = hidden * cols;
+        int[] from = {0, 3, 1, 2};
+        for (int k = 0; k < 4; k++) {
+            System.arraycopy(w, from[k] * block, out, k * block, block);
+        }
+        return out;
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}

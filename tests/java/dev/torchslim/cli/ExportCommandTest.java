@@ -1,0 +1,60 @@
+package dev.torchslim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.torchslim.oracle.GraphModels;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ./torchslim export on the oracle's residual CNN: the file and its summary, the refusals. */
+@Tag("oracle")
+class ExportCommandTest {
+    @TempDir
+    Path dir;
+
+    private String run(int expected, String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            String[] all = new String[args.length + 1];
+            all[0] = "export";
+            System.arraycopy(args, 0, all, 1, args.length);
+            rc = Main.run(all);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(expected, rc, out);
+        return out;
+    }
+
+    @Test
+    void writesAnOnnxFileAndSaysWhatIsInIt() throws Exception {
+        Path out = dir.resolve("resnet.onnx");
+        String text = run(0, "--in", GraphModels.file("resnet", ".pt").toString(), "--out", out.toString(),
+                "--input", "1,3,16,16", "--dynamic-batch", "--opset", "18");
+        assertTrue(text.contains("opset 18") && text.contains("Conv="), text);
+        assertTrue(Files.size(out) > 0);
+    }
+
+    @Test
+    void badInputsExitNonZeroWithoutOutput() {
+        String in = GraphModels.file("resnet", ".pt").toString();
+        Path out = dir.resolve("never.onnx");
+        run(2, "--in", in, "--out", out.toString(), "--input", "1,3,x,16");
+        run(2, "--in", in, "--out", out.toString(), "--input", "1,3,16,16", "--opset", "9");
+        run(2, "--in", in, "--out", out.toString(), "--input", "1,3,16,16", "--bogus", "1");
+        run(1, "--in", in, "--out", out.toString(), "--input", "1,5,16,16");  // 3 input channels
+        run(1, "--in", GraphModels.file("resnet", ".x.npy").toString(), "--out", out.toString());
+        assertTrue(Files.notExists(out));
+    }
+}
