@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRef;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -62,19 +65,39 @@ class DataParallelProcessTest {
         return out;
     }
 
-    /** ||a - b|| / ||a|| of every parameter below tol; zeros of the pruned model still zero in both. */
+    /**
+     * ||a - b|| / ||a|| of every parameter below tol; zeros of the pruned model still zero in both.
+     * Except the key third of attention's in_proj_bias: its gradient is zero in exact arithmetic
+     * (softmax ignores a shift shared by all keys), so Adam (g / (sqrt(v) + 1e-8)) turns rounding
+     * noise into steps; one process with 1 or 2 threads differs there by ~1e-3 as well.
+     */
     private static void assertSameWeights(Path single, Path parallel, double tol, boolean masks) {
         try (ScriptModel a = ScriptModel.load(single); ScriptModel b = ScriptModel.load(parallel);
              ScriptModel p = ScriptModel.load(pruned)) {
             List<Tensor> pa = a.parameters();
             List<Tensor> pb = b.parameters();
             List<Tensor> pp = p.parameters();
+            List<ScriptModel.ParameterInfo> names = a.parameterInfo();
             assertEquals(pa.size(), pb.size());
             double worst = 0;
+            String worstName = "";
             for (int i = 0; i < pa.size(); i++) {
-                double norm = pa.get(i).norm().item_double();
-                double diff = pa.get(i).sub(pb.get(i)).norm().item_double();
-                worst = Math.max(worst, diff / Math.max(norm, 1e-12));
+                Tensor x = pa.get(i);
+                Tensor y = pb.get(i);
+                if (names.get(i).name().endsWith("in_proj_bias")) {
+                    long e = x.size(0) / 3;  // [query, key, value] biases
+                    System.out.println("key bias (zero gradient in exact arithmetic): |difference| "
+                            + x.narrow(0, e, e).sub(y.narrow(0, e, e)).norm().item_double() + ", |bias| "
+                            + x.narrow(0, e, e).norm().item_double());
+                    x = torch.cat(new TensorArrayRef(new TensorVector(x.narrow(0, 0, e), x.narrow(0, 2 * e, e))), 0);
+                    y = torch.cat(new TensorArrayRef(new TensorVector(y.narrow(0, 0, e), y.narrow(0, 2 * e, e))), 0);
+                }
+                double norm = x.norm().item_double();
+                double diff = x.sub(y).norm().item_double();
+                if (diff / Math.max(norm, 1e-12) > worst) {
+                    worst = diff / Math.max(norm, 1e-12);
+                    worstName = names.get(i).name();
+                }
                 if (masks) {
                     Tensor zero = pp.get(i).eq(new Scalar(0.0));
                     assertEquals(zero.sum().item_long(), pa.get(i).eq(new Scalar(0.0)).logical_and(zero).sum().item_long());
@@ -82,8 +105,8 @@ class DataParallelProcessTest {
                             "a pruned weight of parameter " + i + " revived on 2 ranks");
                 }
             }
-            assertTrue(worst < tol, "2 ranks differ from 1 process by " + worst + " (relative)");
-            System.out.println("largest relative difference, 2 ranks vs 1 process: " + worst);
+            assertTrue(worst < tol, "2 ranks differ from 1 process by " + worst + " (relative) in " + worstName);
+            System.out.println("largest relative difference, 2 ranks vs 1 process: " + worst + " (" + worstName + ")");
             double moved = 0;
             for (int i = 0; i < pa.size(); i++) {
                 moved += pa.get(i).sub(pp.get(i)).abs().sum().item_double();
@@ -140,7 +163,7 @@ class DataParallelProcessTest {
             ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "finetune", "--in", pruned.toString(), "--out", out.toString(), "--data",
-                    data.toString(), "--epochs", "100000", "--batch", "8", "--dist-timeout", "20").redirectErrorStream(true);
+                    data.toString(), "--epochs", "10000", "--batch", "8", "--dist-timeout", "20").redirectErrorStream(true);
             pb.environment().put("RANK", Integer.toString(r));
             pb.environment().put("WORLD_SIZE", "2");
             pb.environment().put("MASTER_ADDR", "127.0.0.1");
