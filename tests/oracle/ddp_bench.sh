@@ -9,7 +9,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 $py tests/oracle/ddp_peer.py data "$work/data.pt" "$rows" 0
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in 1 2 4; do
-  j=$(./torchslim finetune --in "$model" --out "$work/out$n.pt" --data "$work/data.pt" --batch "$batch" \
+  j=$(${TORCHSLIM:-./torchslim} finetune --in "$model" --out "$work/out$n.pt" --data "$work/data.pt" --batch "$batch" \
         --epochs "$epochs" --force $([ "$n" -gt 1 ] && echo --nproc $n) | grep -o 'training took [0-9.]* s' | grep -o '[0-9.]*' | head -1)
   p=$(OMP_NUM_THREADS=$(( $(nproc) / n > 0 ? $(nproc) / n : 1 )) $torchrun --standalone --nproc-per-node $n \
         tests/oracle/ddp_peer.py train "$model" "$work/data.pt" "$batch" "$epochs" 2>/dev/null | grep train_s | \
