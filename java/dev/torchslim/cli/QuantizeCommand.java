@@ -122,7 +122,9 @@ public final class QuantizeCommand implements Command {
                     try (ScriptModel qat = dp == null ? prepared : DataParallel.fromRank0(dp, prepared)) {
                         List<Double> losses = GraphTrainer.fit(qat, data, (output, target, rows) -> loss.compute(output, target),
                                 new GraphTrainer.Config(batch, lr, epochs, seed), false, dp);
-                        o.println("qat: mean loss per epoch " + losses);
+                        if (dp == null || dp.rank() == 0) {
+                            o.println("qat: mean loss per epoch " + losses);
+                        }
                         yield Quantize.convert(qat, engine);
                     }
                 }

@@ -37,8 +37,10 @@ public final class DataParallel {
     private final List<String> observerNames = new ArrayList<>();
     private final List<Tensor> rank0Buffers = new ArrayList<>();
     private final boolean parametersDiffered;
+    private final Tensor like;  // a parameter: small control tensors go to its device (NCCL reduces CUDA tensors only)
 
-    private DataParallel(DataParallelGroup group, GradientBuckets buckets, boolean parametersDiffered) {
+    private DataParallel(DataParallelGroup group, GradientBuckets buckets, boolean parametersDiffered, Tensor like) {
+        this.like = like;
         this.group = group;
         this.buckets = buckets;
         this.parametersDiffered = parametersDiffered;
@@ -53,14 +55,15 @@ public final class DataParallel {
         if (group == null || model == null || trainable == null) {
             throw new IllegalArgumentException("group, model and parameters must not be null");
         }
-        checkSameArchitecture(group, model);
         List<Tensor> params = model.parameters();
+        checkSameArchitecture(group, model, trainable.get(0));
         Map<String, Tensor> buffers = model.buffers();
         boolean differed = checksumsDiffer(group, params);
         List<Tensor> all = new ArrayList<>(params);
         all.addAll(buffers.values());
         broadcastFromRank0(group, all);
-        DataParallel dp = new DataParallel(group, new GradientBuckets(trainable, DEFAULT_BUCKET_BYTES), differed);
+        DataParallel dp = new DataParallel(group, new GradientBuckets(trainable, DEFAULT_BUCKET_BYTES), differed,
+                trainable.get(0));
         // By name: a saved and reloaded graph may list its buffers in another order.
         for (Map.Entry<String, Tensor> b : new java.util.TreeMap<>(buffers).entrySet()) {
             String name = b.getKey();
@@ -158,8 +161,8 @@ public final class DataParallel {
      */
     public double reduceGradients(int localRows, int globalRows, double localLoss) {
         double w = (double) localRows / globalRows;
-        Tensor loss = torch.full(new long[] {1}, new Scalar(localRows == 0 ? 0.0 : localLoss * w),
-                new TensorOptions(torch.ScalarType.Double));
+        Tensor loss = onDeviceOf(like, torch.full(new long[] {1}, new Scalar(localRows == 0 ? 0.0 : localLoss * w),
+                new TensorOptions(torch.ScalarType.Double)));
         buckets.allReduce(group, w, loss);
         return loss.item_double();
     }
@@ -192,7 +195,7 @@ public final class DataParallel {
         }
         Tensor numels;
         try (LongPointer lp = new LongPointer(sizes)) {
-            numels = torch.from_blob(lp, new long[] {sizes.length}, new TensorOptions(torch.ScalarType.Long)).clone();
+            numels = onDeviceOf(like, torch.from_blob(lp, new long[] {sizes.length}, new TensorOptions(torch.ScalarType.Long)).clone());
         }
         group.allReduce(numels, ReduceOp.RedOpType.MAX);
         for (int i = 0; i < sizes.length; i++) {
@@ -230,7 +233,7 @@ public final class DataParallel {
         }
     }
 
-    private static void checkSameArchitecture(DataParallelGroup group, ScriptModel model) {
+    private static void checkSameArchitecture(DataParallelGroup group, ScriptModel model, Tensor like) {
         StringBuilder sig = new StringBuilder();
         for (ScriptModel.ParameterInfo p : model.parameterInfo()) {
             sig.append("parameter ").append(p.name()).append(' ').append(p.shape()).append(' ').append(p.dtype())
@@ -244,7 +247,7 @@ public final class DataParallel {
         group.publish("model/" + group.rank(), text);
         Tensor hashes;
         try (LongPointer lp = new LongPointer(h, -h)) {
-            hashes = torch.from_blob(lp, new long[] {2}, new TensorOptions(torch.ScalarType.Long)).clone();
+            hashes = onDeviceOf(like, torch.from_blob(lp, new long[] {2}, new TensorOptions(torch.ScalarType.Long)).clone());
         }
         group.allReduce(hashes, ReduceOp.RedOpType.MIN);
         if (hashes.get(0).item_long() == -hashes.get(1).item_long()) {
@@ -274,7 +277,7 @@ public final class DataParallel {
         }
         Tensor c;
         try (DoublePointer dp = new DoublePointer(sum, abs, -sum, -abs)) {
-            c = torch.from_blob(dp, new long[] {4}, new TensorOptions(torch.ScalarType.Double)).clone();
+            c = onDeviceOf(params.get(0), torch.from_blob(dp, new long[] {4}, new TensorOptions(torch.ScalarType.Double)).clone());
         }
         group.allReduce(c, ReduceOp.RedOpType.MIN);
         return c.get(0).item_double() != -c.get(2).item_double() || c.get(1).item_double() != -c.get(3).item_double();
@@ -299,6 +302,11 @@ public final class DataParallel {
         for (Tensor[] dc : copyBack) {
             dc[0].copy_(dc[1]);
         }
+    }
+
+    /** A CPU tensor moved to the device of like (a CUDA model's collectives run on CUDA tensors). */
+    private static Tensor onDeviceOf(Tensor like, Tensor cpu) {
+        return like.is_cuda() ? cpu.to(like.device(), cpu.scalar_type()) : cpu;
     }
 
     private static long fnv64(String s) {
