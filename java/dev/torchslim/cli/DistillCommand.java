@@ -2,6 +2,7 @@ package dev.torchslim.cli;
 
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.data.TensorData;
+import dev.torchslim.distributed.DataParallelGroup;
 import dev.torchslim.distill.Distiller;
 import dev.torchslim.distill.KdConfig;
 import dev.torchslim.distill.TeacherLogits;
@@ -26,16 +27,17 @@ public final class DistillCommand implements Command {
     public String usage() {
         return String.join("\n",
                 "distill --teacher T.pt --student S.pt --out D.pt --data TRAIN.pt [--temperature 4] [--alpha 0.9]",
-                "        [--epochs 1] [--batch 64] [--lr 1e-3] [--seed 0]",
+                "        [--epochs 1] [--batch 64] [--lr 1e-3] [--seed 0] [--nproc N]",
                 "  Trains S.pt (any TorchScript file) on TRAIN.pt (torch.save({'x': X, 'y': Y})) with",
                 "  alpha * KL(softmax(t/T) || softmax(s/T)) * T^2 + (1 - alpha) * CE(s, y); the teacher is frozen",
-                "  (eval mode, no gradients) and run once over the data. D.pt runs in Python's torch.jit.load.");
+                "  (eval mode, no gradients) and run once over the data. D.pt runs in Python's torch.jit.load.",
+                DistributedOptions.USAGE);
     }
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = Args.parse(argv, Set.of("teacher", "student", "out", "data", "temperature", "alpha", "epochs",
-                "batch", "lr", "seed"), Set.of());
+        Args args = Args.parse(argv, DistributedOptions.with(Set.of("teacher", "student", "out", "data", "temperature",
+                "alpha", "epochs", "batch", "lr", "seed")), Set.of());
         Path teacherFile = Paths.get(args.require("teacher"));
         Path studentFile = Paths.get(args.require("student"));
         Path out = Paths.get(args.require("out"));
@@ -49,22 +51,31 @@ public final class DistillCommand implements Command {
         GraphTrainer.Config config = new GraphTrainer.Config(args.intValue("batch", 64, 1, 1 << 20),
                 args.doubleValue("lr", 1e-3, 1e-12, 10), args.intValue("epochs", 1, 1, 10_000),
                 args.intValue("seed", 0, 0, Integer.MAX_VALUE));
+        if (DistributedOptions.launches(args)) {
+            return DistributedOptions.launch(name(), argv, args);
+        }
         PrintStream o = System.out;
         NativeLibrary.ensureLoaded();
         TensorData data = TensorData.load(dataFile);
         if (!data.hasTargets() && kd.alpha() < 1) {
             throw new IllegalArgumentException(dataFile + " has no targets ('y'): give --alpha 1 or save {'x': X, 'y': Y}");
         }
-        try (ScriptModel teacher = ScriptModel.load(teacherFile); ScriptModel student = ScriptModel.load(studentFile)) {
+        try (DataParallelGroup group = DistributedOptions.join(args); ScriptModel teacher = ScriptModel.load(teacherFile);
+             ScriptModel student = ScriptModel.load(studentFile)) {
             long t0 = System.nanoTime();
             Tensor soft = TeacherLogits.compute(teacher, data.x(), 256);
             o.printf("teacher: %d outputs of %d classes in %.1f s%n", soft.size(0), soft.size(1), (System.nanoTime() - t0) / 1e9);
-            List<Double> losses = Distiller.fit(student, soft, data, kd, config);
-            for (int e = 0; e < losses.size(); e++) {
-                o.printf("  epoch %d: KD loss %.4f (T %.3g, alpha %.3g)%n", e + 1, losses.get(e), kd.temperature(), kd.alpha());
+            List<Double> losses = Distiller.fit(student, soft, data, kd, config, group);
+            if (DistributedOptions.writes(group)) {
+                for (int e = 0; e < losses.size(); e++) {
+                    o.printf("  epoch %d: KD loss %.4f (T %.3g, alpha %.3g)%n", e + 1, losses.get(e), kd.temperature(), kd.alpha());
+                }
+                student.save(out);
+                o.printf("distilled %s from %s -> %s%n", studentFile, teacherFile, out);
             }
-            student.save(out);
-            o.printf("distilled %s from %s -> %s%n", studentFile, teacherFile, out);
+            if (group != null) {
+                group.barrier();  // every rank exits 0 only once the output is written
+            }
         }
         return 0;
     }

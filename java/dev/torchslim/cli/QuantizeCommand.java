@@ -4,6 +4,9 @@ import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.OutputFiles;
 import dev.torchslim.data.TensorData;
+import dev.torchslim.distributed.DataParallel;
+import dev.torchslim.distributed.DataParallelGroup;
+import dev.torchslim.distributed.Rendezvous;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.HalfPrecisionConfig;
@@ -50,20 +53,29 @@ public final class QuantizeCommand implements Command {
                 "  qat: fake-quantize, fine-tune --epochs on --data's x and y with --loss, then convert.",
                 "  weight-int8, weight-int4: integer weights (int4: --group inputs per scale) dequantized in forward.",
                 "  fp16, bf16: floating weights and constants cast; floating inputs cast at the entry",
-                "    (--cast-output: a tensor output back to float32).");
+                "    (--cast-output: a tensor output back to float32).",
+                "  qat only: [--nproc N] or --rank/--world-size/--master-addr/--master-port trains data-parallel",
+                "    (--batch global; observers' min/max reduced over the ranks each step; see docs/distributed.md).");
     }
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = Args.parse(argv, Set.of("in", "out", "mode", "data", "calib", "batch", "observer", "engine",
-                "keep-float", "loss", "epochs", "lr", "seed", "group"), Set.of("per-channel", "per-tensor", "cast-output", "force"));
+        Args args = Args.parse(argv, DistributedOptions.with(Set.of("in", "out", "mode", "data", "calib", "batch",
+                "observer", "engine", "keep-float", "loss", "epochs", "lr", "seed", "group")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         String mode = args.require("mode");
         if (!MODES.contains(mode)) {
             throw new UsageException("--mode must be one of " + String.join(", ", MODES) + ", got '" + mode + "'");
         }
-        OutputFiles.check(in, out, args.flag("force"));
+        boolean distributed = DistributedOptions.launches(args) || DistributedOptions.rendezvous(args) != null;
+        if (distributed && !mode.equals("qat")) {
+            throw new UsageException("--nproc and --rank/--world-size train data-parallel: only --mode qat trains");
+        }
+        Rendezvous rendezvous = DistributedOptions.rendezvous(args);
+        if (rendezvous == null || rendezvous.rank() == 0) {
+            OutputFiles.check(in, out, args.flag("force"));
+        }
         ModelFiles.requireTorchScript(in);
         if (args.flag("per-channel") && args.flag("per-tensor")) {
             throw new UsageException("--per-channel and --per-tensor exclude each other");
@@ -84,9 +96,13 @@ public final class QuantizeCommand implements Command {
                     + (mode.equals("static") ? "calibrate on" : "train on")
                     + ", e.g. torch.save({'x': X, 'y': Y}, 'data.pt') in Python");
         }
+        if (DistributedOptions.launches(args)) {
+            return DistributedOptions.launch(name(), argv, args);
+        }
         PrintStream o = System.out;
         NativeLibrary.ensureLoaded();
-        try (ScriptModel model = ScriptModel.load(in)) {
+        try (DataParallelGroup dp = mode.equals("qat") ? DistributedOptions.join(args) : null;
+             ScriptModel model = ScriptModel.load(in)) {
             model.eval();
             ScriptModel result = switch (mode) {
                 case "dynamic" -> Quantize.apply(model,
@@ -100,11 +116,15 @@ public final class QuantizeCommand implements Command {
                 case "qat" -> {
                     TensorData data = TensorData.load(Paths.get(dataArg));
                     Loss loss = Loss.parse(args.get("loss", "ce"));
-                    try (ScriptModel qat = Quantize.prepareQat(model,
-                            Int8QatConfig.config().withPerChannel(perChannel).withEngine(engine), keepFloat)) {
-                        List<Double> losses = GraphTrainer.fit(qat, data, loss,
-                                new GraphTrainer.Config(batch, lr, epochs, seed));
-                        o.println("qat: mean loss per epoch " + losses);
+                    ScriptModel prepared = Quantize.prepareQat(model,
+                            Int8QatConfig.config().withPerChannel(perChannel).withEngine(engine), keepFloat);
+                    // observer numbering differs between processes: every rank trains rank 0's graph
+                    try (ScriptModel qat = dp == null ? prepared : DataParallel.fromRank0(dp, prepared)) {
+                        List<Double> losses = GraphTrainer.fit(qat, data, (output, target, rows) -> loss.compute(output, target),
+                                new GraphTrainer.Config(batch, lr, epochs, seed), false, dp);
+                        if (dp == null || dp.rank() == 0) {
+                            o.println("qat: mean loss per epoch " + losses);
+                        }
                         yield Quantize.convert(qat, engine);
                     }
                 }
@@ -114,6 +134,10 @@ public final class QuantizeCommand implements Command {
                 default -> Quantize.apply(model, HalfPrecisionConfig.bf16().withCastOutput(args.flag("cast-output")));
             };
             try (result) {
+                if (!DistributedOptions.writes(dp)) {
+                    dp.barrier();  // rank 0 writes; every rank exits 0 only once it has
+                    return 0;
+                }
                 result.save(out);
                 int quantizedOps = result.countOps("quantized::") + result.countOps("aten::quantized_");
                 o.printf("%s: %s -> %s%n", mode, in, out);
@@ -124,6 +148,9 @@ public final class QuantizeCommand implements Command {
                     if (quantizedOps == 0) {
                         o.println("  warning: no op was quantized (the model has no Linear/Conv/LSTM/GRU the passes reach)");
                     }
+                }
+                if (dp != null) {
+                    dp.barrier();
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.torchslim.distill;
 
 import dev.torchslim.data.TensorData;
+import dev.torchslim.distributed.DataParallelGroup;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.train.GraphTrainer;
 import java.util.List;
@@ -49,6 +50,15 @@ public final class Distiller {
      */
     public static List<Double> fit(ScriptModel student, Tensor teacherLogits, TensorData data, KdConfig kd,
             GraphTrainer.Config config) {
+        return fit(student, teacherLogits, data, kd, config, null);
+    }
+
+    /**
+     * As {@link #fit(ScriptModel, Tensor, TensorData, KdConfig, GraphTrainer.Config)}, data-parallel
+     * over the group's ranks when it is not null (the global batch split among them).
+     */
+    public static List<Double> fit(ScriptModel student, Tensor teacherLogits, TensorData data, KdConfig kd,
+            GraphTrainer.Config config, DataParallelGroup group) {
         if (student == null || teacherLogits == null || data == null || kd == null || config == null) {
             throw new IllegalArgumentException("student, teacher outputs, data and configs must not be null");
         }
@@ -57,6 +67,7 @@ public final class Distiller {
                     + java.util.Arrays.toString(teacherLogits.sizes().vec().get()));
         }
         return GraphTrainer.fit(student, data,
-                (output, target, rows) -> KdLoss.compute(output, teacherLogits.index_select(0, rows), target, kd), config);
+                (output, target, rows) -> KdLoss.compute(output, teacherLogits.index_select(0, rows), target, kd), config,
+                false, group);
     }
 }

@@ -262,6 +262,27 @@ public final class ScriptModel extends NativeResource {
     }
 
     /**
+     * The buffers by name (BatchNorm running statistics, observer min/max, ...), in the model's
+     * order; the tensors are the model's own, so writing them changes the model.
+     *
+     * @return buffer name to tensor
+     */
+    public Map<String, Tensor> buffers() {
+        try (Use use = use(); TensorVector v = dev.torchslim.jni.DistributedApi.model_buffers(handle)) {
+            List<Tensor> tensors = owned(v);
+            List<String[]> names = rows(handle.buffer_table());
+            if (names.size() != tensors.size()) {
+                throw new IllegalStateException("buffer table has " + names.size() + " rows for " + tensors.size() + " buffers");
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (int i = 0; i < tensors.size(); i++) {
+                out.put(names.get(i)[0], tensors.get(i));
+            }
+            return out;
+        }
+    }
+
+    /**
      * Op kinds of the inlined forward graph and how often each occurs.
      *
      * @return op kind to count

@@ -10,7 +10,8 @@ import org.bytedeco.javacpp.annotation.Properties;
  */
 @Properties(value = @Platform(
         include = {"torchslim/core.h", "torchslim/modules.h", "torchslim/cuda.h", "torchslim/prune.h", "torchslim/graph.h",
-                "torchslim/quantize.h", "torchslim/lowrank.h", "torchslim/distill.h", "torchslim/export.h"},
+                "torchslim/quantize.h", "torchslim/lowrank.h", "torchslim/distill.h", "torchslim/export.h",
+                "torchslim/distributed.h"},
         link = "torchslim",
         library = "jnitorchslim"))
 public class NativePresets {

@@ -2,10 +2,11 @@ package dev.torchslim.train;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
+import dev.torchslim.distributed.DataParallel;
+import dev.torchslim.distributed.DataParallelGroup;
 import dev.torchslim.graph.ScriptModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
@@ -119,6 +120,18 @@ public final class GraphTrainer {
      * @return the mean loss of each epoch
      */
     public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config, boolean keepZeros) {
+        return fit(model, data, loss, config, keepZeros, null);
+    }
+
+    /**
+     * As {@link #fit(ScriptModel, TensorData, BatchLoss, Config, boolean)}, data-parallel over the
+     * group's ranks when {@code group} is not null: {@code config.batchSize()} is the global batch,
+     * each rank runs its share of it, and every rank ends with the weights one process would have
+     * after training on the same global batches (see {@link DataParallel}). Every rank calls this
+     * with the same model, data and config; the returned losses are the global batches' means.
+     */
+    public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config, boolean keepZeros,
+            DataParallelGroup group) {
         if (!data.hasTargets()) {
             throw new IllegalArgumentException(data.file() + " has no targets ('y'): training needs torch.save({'x': X, 'y': Y}, path)");
         }
@@ -131,6 +144,8 @@ public final class GraphTrainer {
         if (params.isEmpty()) {
             throw new IllegalArgumentException("the model has no parameters that take gradients");
         }
+        // Rank 0's weights everywhere before the masks are read from them.
+        DataParallel dp = group == null ? null : DataParallel.prepare(group, model, params);
         List<Tensor[]> masks = new ArrayList<>();
         if (keepZeros) {
             for (Tensor p : params) {
@@ -141,40 +156,40 @@ public final class GraphTrainer {
             }
         }
         List<Double> means = new ArrayList<>();
-        long n = data.size();
-        Random random = new Random(config.seed());
+        int n = (int) data.size();
         try (TensorVector pv = new TensorVector(params.toArray(new Tensor[0]));
              Adam adam = new Adam(pv, new AdamOptions(config.learningRate()))) {
             model.train(true);
             for (int e = 0; e < config.epochs(); e++) {
-                long[] order = new long[(int) n];
-                for (int i = 0; i < n; i++) {
-                    order[i] = i;
-                }
-                for (int i = (int) n - 1; i > 0; i--) {
-                    int j = random.nextInt(i + 1);
-                    long t = order[i];
-                    order[i] = order[j];
-                    order[j] = t;
-                }
+                long[] order = EpochOrder.permutation(config.seed(), e, n);
                 double sum = 0;
                 int batches = 0;
-                try (TensorScope epoch = new TensorScope(); LongPointer op = new LongPointer(order)) {
-                    Tensor perm = torch.from_blob(op, new long[] {n}, new TensorOptions(torch.ScalarType.Long));
-                    for (long from = 0; from < n; from += config.batchSize()) {
-                        try (TensorScope step = new TensorScope()) {
-                            Tensor idx = perm.narrow(0, from, Math.min(config.batchSize(), n - from));
-                            adam.zero_grad();
-                            Tensor l = loss.compute(model.forward(data.x().index_select(0, idx)),
+                for (int from = 0; from < n; from += config.batchSize()) {
+                    int count = Math.min(config.batchSize(), n - from);
+                    long[] rows = dp == null ? java.util.Arrays.copyOfRange(order, from, from + count) : dp.shard(order, from, count);
+                    try (TensorScope step = new TensorScope(); LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
+                        adam.zero_grad();
+                        double l = 0;
+                        if (rows.length > 0) {
+                            rp.put(rows);
+                            Tensor idx = torch.from_blob(rp, new long[] {rows.length}, new TensorOptions(torch.ScalarType.Long));
+                            Tensor out = loss.compute(model.forward(data.x().index_select(0, idx)),
                                     data.y().index_select(0, idx), idx);
-                            l.backward();
-                            adam.step();
-                            for (Tensor[] pm : masks) {
-                                pm[0].data().mul_(pm[1]);
-                            }
-                            sum += l.item_double();
-                            batches++;
+                            out.backward();
+                            l = out.item_double();
                         }
+                        if (dp != null) {
+                            l = dp.reduceGradients(rows.length, count, l);
+                        }
+                        adam.step();
+                        for (Tensor[] pm : masks) {
+                            pm[0].data().mul_(pm[1]);
+                        }
+                        if (dp != null) {
+                            dp.afterStep();
+                        }
+                        sum += l;
+                        batches++;
                     }
                 }
                 means.add(sum / batches);

@@ -1,0 +1,277 @@
+package dev.torchslim.distributed;
+
+import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.NativeResource;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.PrefixStore;
+import org.bytedeco.pytorch.ReduceOp;
+import org.bytedeco.pytorch.Store;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.Work;
+
+/**
+ * The ranks of one data-parallel job, joined through c10d: rank 0 hosts a {@code TCPStore} at
+ * {@link Rendezvous#address()}, every rank connects to it, and a gloo process group (NCCL when the
+ * tensors live on CUDA) runs the collectives. Every failure (a rank that cannot connect, a peer
+ * that died, a timeout) arrives as a {@link DistributedException} naming this rank and the address.
+ */
+public final class DataParallelGroup extends NativeResource {
+    /** The collective library: gloo for CPU tensors, NCCL for CUDA tensors. */
+    public enum BackendKind { GLOO, NCCL }
+
+    private final Rendezvous rendezvous;
+    private final BackendKind kind;
+    private final Store store;
+    private final Backend backend;
+    private final java.util.concurrent.atomic.AtomicInteger sequence = new java.util.concurrent.atomic.AtomicInteger();
+
+    private DataParallelGroup(Rendezvous rendezvous, BackendKind kind, Store store, Backend backend) {
+        this.rendezvous = rendezvous;
+        this.kind = kind;
+        this.store = store;
+        this.backend = backend;
+    }
+
+    /** Joins with gloo (CPU). Blocks until every rank has joined or the rendezvous timeout passes. */
+    public static DataParallelGroup join(Rendezvous r) {
+        return join(r, BackendKind.GLOO);
+    }
+
+    /** Joins with the given backend. */
+    public static DataParallelGroup join(Rendezvous r, BackendKind kind) {
+        if (r == null || kind == null) {
+            throw new IllegalArgumentException("rendezvous and backend must not be null");
+        }
+        NativeLibrary.ensureLoaded();
+        Store store = connect(r);
+        Backend backend;
+        try {
+            backend = kind == BackendKind.NCCL ? NcclBackend.create(store, r) : gloo(store, r);
+        } catch (RuntimeException e) {
+            throw new DistributedException("rank " + r.rank() + " of " + r.worldSize() + ": could not form the "
+                    + kind.name().toLowerCase() + " group through " + r.address() + " within " + r.timeout().toSeconds()
+                    + " s: " + DistributedException.firstLine(e), e);
+        }
+        return new DataParallelGroup(r, kind, store, backend);
+    }
+
+    /**
+     * Rank 0 hosts the store, the others connect; under torchrun (TORCHELASTIC_USE_AGENT_STORE=True)
+     * torchrun's agent already hosts it at MASTER_PORT and every rank connects, with keys under
+     * the attempt's prefix as Python's workers do.
+     */
+    private static Store connect(Rendezvous r) {
+        boolean agentStore = "True".equals(System.getenv("TORCHELASTIC_USE_AGENT_STORE"));
+        TCPStoreOptions o = new TCPStoreOptions();
+        o.port((short) r.masterPort());  // uint16_t in C++: 65535 wraps to -1 here and back
+        o.isServer(r.rank() == 0 && !agentStore);
+        o.numWorkers(new SizeTPointer(1).put(r.worldSize()));
+        o.waitWorkers(true);
+        o.timeout(new Milliseconds(r.timeout().toMillis()));
+        try {
+            TCPStore tcp = new TCPStore(r.masterAddr(), o);
+            if (!agentStore) {
+                return tcp;
+            }
+            String attempt = System.getenv().getOrDefault("TORCHELASTIC_RESTART_COUNT", "0");
+            return new PrefixStore("/worker/attempt_" + attempt, tcp);
+        } catch (RuntimeException e) {
+            String what = r.rank() == 0
+                    ? "rank 0 hosts the store at " + r.address() + " and waited " + r.timeout().toSeconds()
+                            + " s for the other " + (r.worldSize() - 1) + " rank(s)"
+                    : "rank " + r.rank() + " could not reach rank 0's store at " + r.address() + " within "
+                            + r.timeout().toSeconds() + " s (is rank 0 running, the address right, the port open?)";
+            throw new DistributedException(what + ": " + DistributedException.firstLine(e), e);
+        }
+    }
+
+    private static Backend gloo(Store store, Rendezvous r) {
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(r.timeout().toMillis()));
+        GlooDeviceVector devices = new GlooDeviceVector();
+        String ifnames = System.getenv("GLOO_SOCKET_IFNAME");
+        if (ifnames != null && !ifnames.isBlank()) {
+            for (String name : ifnames.split(",")) {  // as Python's torch.distributed reads it
+                devices.push_back(ProcessGroupGloo.createDeviceForInterface(name.strip()));
+            }
+        } else if (isLoopback(r.masterAddr())) {
+            devices.push_back(ProcessGroupGloo.createDeviceForHostname("127.0.0.1"));
+        } else {
+            devices.push_back(ProcessGroupGloo.createDefaultDevice());
+        }
+        options.devices(devices);
+        return new ProcessGroupGloo(store, r.rank(), r.worldSize(), options);
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    public int rank() {
+        return rendezvous.rank();
+    }
+
+    public int worldSize() {
+        return rendezvous.worldSize();
+    }
+
+    public Rendezvous rendezvous() {
+        return rendezvous;
+    }
+
+    public BackendKind backendKind() {
+        return kind;
+    }
+
+    /** Starts an in-place all-reduce of one tensor; wait for it with {@link #await}. */
+    public Work allReduceAsync(Tensor t, ReduceOp.RedOpType op) {
+        try (Use use = use(); TensorVector v = new TensorVector(t)) {
+            // Fresh options each call: a reused AllreduceOptions reverts to SUM after its first use
+            // through these bindings (seen with MAX).
+            AllreduceOptions o = new AllreduceOptions();
+            o.reduceOp(new ReduceOp(op));
+            return backend.allreduce(v, o);
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("all-reduce", e);
+        }
+    }
+
+    /** In-place all-reduce of one tensor (sum, min, max, ...). */
+    public void allReduce(Tensor t, ReduceOp.RedOpType op) {
+        await(allReduceAsync(t, op), "all-reduce");
+    }
+
+    /** Starts an in-place broadcast of one tensor from root. */
+    public Work broadcastAsync(Tensor t, int root) {
+        try (Use use = use(); TensorVector v = new TensorVector(t)) {
+            BroadcastOptions o = new BroadcastOptions();
+            o.rootRank(root);
+            return backend.broadcast(v, o);
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("broadcast", e);
+        }
+    }
+
+    /** In-place broadcast of one tensor from root. */
+    public void broadcast(Tensor t, int root) {
+        await(broadcastAsync(t, root), "broadcast");
+    }
+
+    /** Every rank waits here for the others. */
+    public void barrier() {
+        try (Use use = use()) {
+            await(backend.barrier(), "barrier");
+        } catch (DistributedException | IllegalStateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("barrier", e);
+        }
+    }
+
+    /** Waits for a collective; a dead peer or a timeout becomes a {@link DistributedException}. */
+    public void await(Work work, String what) {
+        try {
+            work._wait();
+        } catch (RuntimeException e) {
+            throw failure(what, e);
+        } finally {
+            work.close();
+        }
+    }
+
+    /** Waits for every collective, failing on the first error (the rest are still waited for). */
+    public void awaitAll(List<Work> works, String what) {
+        DistributedException first = null;
+        for (Work w : works) {
+            try {
+                await(w, what);
+            } catch (DistributedException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** A small string every rank can read (the model signatures use it). */
+    public void publish(String key, String value) {
+        try (Use use = use()) {
+            store.set("torchslim/" + key, value);
+        } catch (RuntimeException e) {
+            throw failure("store set", e);
+        }
+    }
+
+    /** A string published by some rank; waits up to the timeout for it. */
+    public String read(String key) {
+        try (Use use = use()) {
+            return store.get_to_str("torchslim/" + key);
+        } catch (RuntimeException e) {
+            throw failure("store get", e);
+        }
+    }
+
+    /** Bytes every rank can read (a whole model file: see {@link DataParallel#fromRank0}). */
+    public void publishBytes(String key, byte[] value) {
+        try (Use use = use(); org.bytedeco.pytorch.ByteVector v = new org.bytedeco.pytorch.ByteVector(value)) {
+            store.set("torchslim/" + key, v);
+        } catch (RuntimeException e) {
+            throw failure("store set", e);
+        }
+    }
+
+    /** Bytes published by some rank; waits up to the timeout for them. */
+    public byte[] readBytes(String key) {
+        try (Use use = use(); org.bytedeco.pytorch.ByteVector v = store.get("torchslim/" + key)) {
+            return v.get();
+        } catch (RuntimeException e) {
+            throw failure("store get", e);
+        }
+    }
+
+    /** A number that grows by one on each call, the same on every rank that calls in the same order. */
+    int nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    private DistributedException failure(String what, RuntimeException e) {
+        return new DistributedException("rank " + rank() + " of " + worldSize() + " (store " + rendezvous.address()
+                + "): " + what + " failed: " + DistributedException.firstLine(e)
+                + " (another rank has probably failed or been killed: see its output)", e);
+    }
+
+    @Override
+    protected void release() {
+        List<AutoCloseable> owned = new ArrayList<>(List.of(backend, store));
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing the native handles never throws in practice; nothing to recover
+            }
+        }
+    }
+}
