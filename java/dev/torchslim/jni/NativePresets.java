@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.annotation.Properties;
  */
 @Properties(value = @Platform(
         include = {"torchslim/core.h", "torchslim/cuda.h", "torchslim/prune.h", "torchslim/graph.h", "torchslim/quantize.h",
-                "torchslim/lowrank.h", "torchslim/distill.h"},
+                "torchslim/lowrank.h", "torchslim/distill.h", "torchslim/structural.h"},
         link = "torchslim",
         library = "jnitorchslim"))
 public class NativePresets {
