@@ -143,6 +143,7 @@ std::map<std::string, int64_t> DependencyGraph::fixed_reasons() {
   std::map<std::string, int64_t> out;
   for (size_t e = 0; e < parent_.size(); ++e)
     if (find(static_cast<int64_t>(e)) == static_cast<int64_t>(e) && !reason_[e].empty()) ++out[reason_[e]];
+  for (const auto& r : unhandled_) out.emplace(r, 0);  // reached only by channels fixed already
   return out;
 }
 
@@ -206,6 +207,9 @@ void DependencyGraph::visit(Node* n) {
   if (is_inert(kind) && n->blocks().empty()) return;
   // No handler: the channels that reach this op cannot change (nested blocks included).
   std::string reason = "reaches " + where(n) + " (no channel handler)";
+  bool tensors = false;
+  for (const Value* in : n->inputs()) tensors = tensors || in->type()->cast<c10::TensorType>();
+  if (tensors) unhandled_.insert(reason);
   for (const Value* in : n->inputs()) fix_value(in, reason);
   for (torch::jit::Block* b : n->blocks())
     graph::for_each_node(*b, [&](Node* inner) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,7 +77,7 @@ class DependencyGraph {
   bool fixed(int64_t e);
   const std::vector<ParamUse>& uses() const { return uses_; }
   const std::vector<IntEdit>& edits() const { return edits_; }
-  /// count of fixed elements per reason
+  /// count of fixed elements per reason; ops without a handler that only fixed channels appear with 0
   std::map<std::string, int64_t> fixed_reasons();
   torch::jit::Module& module() { return module_; }
 
@@ -93,6 +94,7 @@ class DependencyGraph {
   std::vector<std::string> reason_;  // per element; non-empty = fixed (merged to the root)
   std::vector<ParamUse> uses_;
   std::vector<IntEdit> edits_;
+  std::set<std::string> unhandled_;
 };
 
 using Handler = std::function<void(DependencyGraph&, torch::jit::Node*)>;
