@@ -8,6 +8,8 @@ import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.LatencyRatios;
+import dev.torchslim.prune.LatencyTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -29,14 +30,17 @@ import org.bytedeco.pytorch.global.torch;
  */
 final class ChannelPruneRun {
     static final Set<String> VALUED = Set.of("in", "out", "method", "amount", "importance", "ignore", "batch",
-            "shape", "data", "json", "threads", "seed", "runs");
+            "shape", "data", "json", "threads", "seed", "runs", "speedup", "target-latency-ms", "lut-ratios", "lut-runs");
     static final String USAGE = String.join("\n",
             "  --method channel: removes channels (filters, features, attention heads) through a channel dependency",
             "    graph of the forward (residual adds, concat, depthwise convs, norms, flatten, attention); the output",
             "    is a smaller TorchScript file in eval form Python runs with the original input shape.",
             "    --amount R (per group) --importance l1|l2|bn|random|taylor --ignore fc,classifier",
             "    --shape 3,96,96 (random example input) or --data FILE (.pt {'x','y'} or .npy; taylor needs y)",
-            "    --batch 1,32 (latency batches; the first shapes the analysis) --threads 2 --runs 20 --json FILE");
+            "    --batch 1,32 (latency batches; the first shapes the analysis) --threads 2 --runs 20 --json FILE",
+            "    --speedup 2.0 | --target-latency-ms T: per-group ratios from a latency table measured here (each",
+            "    group pruned alone at --lut-ratios 0.25,0.5,0.75, --lut-runs 5, at the first batch and --threads),",
+            "    chosen greedily by least importance removed per ms saved; prints predicted and measured latency");
 
     private ChannelPruneRun() {}
 
@@ -68,8 +72,37 @@ final class ChannelPruneRun {
             Tensor example = batch(data, shape, batches[0]);
             Tensor targets = data != null && data.hasTargets() ? data.y().narrow(0, 0, Math.min(data.size(), 64)) : null;
             Tensor taylorInput = targets != null ? data.x().narrow(0, 0, Math.min(data.size(), 64)) : example;
-            GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, amount, Map.of(), ignore, seed);
             GraphChannelPruner.Analysis analysis = GraphChannelPruner.analyse(model, List.of(example));
+            GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, amount, Map.of(), ignore, seed);
+            double predictedMs = -1;
+            double targetMs = -1;
+            if (args.get("speedup", null) != null || args.get("target-latency-ms", null) != null) {
+                if (args.get("speedup", null) != null && args.get("target-latency-ms", null) != null) {
+                    throw new UsageException("give --speedup or --target-latency-ms, not both");
+                }
+                double[] lutRatios = Arrays.stream(args.get("lut-ratios", "0.25,0.5,0.75").split(","))
+                        .mapToDouble(Double::parseDouble).sorted().toArray();
+                Set<Integer> ids = new java.util.TreeSet<>();
+                for (GraphChannelPruner.Group g : analysis.groups()) {
+                    if (g.layers().stream().noneMatch(l -> ignore.stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))) {
+                        ids.add(g.id());
+                    }
+                }
+                System.out.println("measuring the latency table: " + ids.size() + " groups x " + lutRatios.length
+                        + " ratios at batch " + batches[0] + ", " + threads + " threads");
+                LatencyTable table = LatencyTable.measure(model, List.of(example), example, ids, lutRatios,
+                        args.intValue("lut-runs", 5, 1, 1000), importance);
+                targetMs = args.get("speedup", null) != null
+                        ? table.denseMs() / args.doubleValue("speedup", 2, 1, 1000)
+                        : args.doubleValue("target-latency-ms", 1, 1e-6, 1e9);
+                Map<Integer, double[]> scores = GraphChannelPruner.importance(model,
+                        List.of(importance.equals("taylor") ? taylorInput : example), targets, importance, seed);
+                Map<Integer, Double> chosen = LatencyRatios.choose(table, scores, targetMs);
+                predictedMs = table.predictMs(chosen);
+                System.out.printf(Locale.ROOT, "latency table: dense %.3f ms; target %.3f ms; predicted %.3f ms; "
+                        + "ratios %s%n", table.denseMs(), targetMs, predictedMs, chosen);
+                o = new GraphChannelPruner.Options(importance, 0, chosen, ignore, seed);
+            }
             GraphChannelPruner.Result r = GraphChannelPruner.prune(model,
                     List.of(importance.equals("taylor") ? taylorInput : example), targets, o);
             try (ScriptModel pruned = r.model()) {
@@ -110,10 +143,15 @@ final class ChannelPruneRun {
                 long pa = pruned.parameterCount();
                 System.out.printf(Locale.ROOT, "params: %d -> %d (-%.1f%%)%n", pb, pa, 100.0 * (pb - pa) / pb);
                 json.append("],\"params_before\":").append(pb).append(",\"params_after\":").append(pa)
-                        .append(",\"threads\":").append(threads).append(",\"latency\":[");
+                        .append(",\"threads\":").append(threads);
+                if (predictedMs >= 0) {
+                    json.append(String.format(Locale.ROOT, ",\"target_ms\":%.4f,\"predicted_ms\":%.4f", targetMs,
+                            predictedMs));
+                }
+                json.append(",\"latency\":[");
                 for (int i = 0; i < batches.length; i++) {
                     Tensor x = batch(data, shape, batches[i]);
-                    double[] ms = interleaved(model, pruned, x, runs);
+                    double[] ms = LatencyTable.interleaved(model, pruned, x, runs);
                     System.out.printf(Locale.ROOT, "latency batch %d, %d threads (interleaved, median of %d): "
                             + "dense %.3f ms, pruned %.3f ms, %.2fx%n", batches[i], threads, runs, ms[0], ms[1],
                             ms[0] / ms[1]);
@@ -129,30 +167,6 @@ final class ChannelPruneRun {
             }
         }
         return 0;
-    }
-
-    /** Median ms of dense and pruned forward passes, alternated run by run after a warm-up. */
-    static double[] interleaved(ScriptModel dense, ScriptModel pruned, Tensor x, int runs) {
-        double[] a = new double[runs];
-        double[] b = new double[runs];
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (int i = 0; i < 3; i++) {
-                dense.forward(x).close();
-                pruned.forward(x).close();
-            }
-            for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                dense.forward(x).close();
-                long t1 = System.nanoTime();
-                pruned.forward(x).close();
-                long t2 = System.nanoTime();
-                a[i] = (t1 - t0) / 1e6;
-                b[i] = (t2 - t1) / 1e6;
-            }
-        }
-        Arrays.sort(a);
-        Arrays.sort(b);
-        return new double[] {a[runs / 2], b[runs / 2]};
     }
 
     static Tensor batch(TensorData data, int[] shape, int n) {

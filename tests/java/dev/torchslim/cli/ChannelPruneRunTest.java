@@ -57,6 +57,22 @@ class ChannelPruneRunTest {
     }
 
     @Test
+    void speedupChoosesRatiosFromAMeasuredLatencyTable() throws Exception {
+        Path in = GraphModels.file("resnet", ".pt");
+        Path out = dir.resolve("r.speedup.pt");
+        Path json = dir.resolve("s.json");
+        String text = run(0, "--in", in.toString(), "--out", out.toString(), "--method", "channel", "--speedup", "1.5",
+                "--shape", "3,16,16", "--batch", "8", "--runs", "2", "--lut-runs", "1", "--json", json.toString());
+        assertTrue(text.contains("measuring the latency table: 3 groups x 3 ratios at batch 8"), text);
+        assertTrue(text.contains("latency table: dense ") && text.contains("predicted "), text);
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"predicted_ms\":") && j.contains("\"target_ms\":"), j);
+        try (ScriptModel m = ScriptModel.load(out)) {
+            assertTrue(m.parameterCount() <= 9994);
+        }
+    }
+
+    @Test
     void refusesWithoutAnExampleInputOrWithAnUnknownImportance() {
         Path in = GraphModels.file("resnet", ".pt");
         String out = dir.resolve("x.pt").toString();
