@@ -202,20 +202,18 @@ void DependencyGraph::visit(Node* n) {
     it->second(*this, n);
     return;
   }
-  bool tracked = false;
-  for (const Value* in : n->inputs()) tracked = tracked || channels(in) || list(in);
   if (is_inert(kind) && n->blocks().empty()) return;
   // No handler: the channels that reach this op cannot change (nested blocks included).
   std::string reason = "reaches " + where(n) + " (no channel handler)";
-  bool tensors = false;
-  for (const Value* in : n->inputs()) tensors = tensors || in->type()->cast<c10::TensorType>();
-  if (tensors) unhandled_.insert(reason);
-  for (const Value* in : n->inputs()) fix_value(in, reason);
+  auto reach = [&](const Value* in) {
+    if (channels(in) || list(in)) unhandled_.insert(reason);
+    fix_value(in, reason);
+  };
+  for (const Value* in : n->inputs()) reach(in);
   for (torch::jit::Block* b : n->blocks())
     graph::for_each_node(*b, [&](Node* inner) {
-      for (const Value* in : inner->inputs()) fix_value(in, reason);
+      for (const Value* in : inner->inputs()) reach(in);
     });
-  (void)tracked;
 }
 
 }  // namespace torchslim::structural

@@ -136,6 +136,12 @@ class GraphChannelPrunerTest {
             }
             Map<Integer, double[]> imp = GraphChannelPruner.importance(m, x, null, "l1", 0);
             assertEquals(16, imp.get(0).length);
+            TensorData data = TensorData.load(GraphModels.file("resnet", ".data.pt"));
+            List<Tensor> batch = List.of(data.x().narrow(0, 0, 16));
+            Map<Integer, double[]> taylor = GraphChannelPruner.importance(m, batch, data.y().narrow(0, 0, 16), "taylor", 0);
+            assertTrue(java.util.Arrays.stream(taylor.get(1)).allMatch(v -> v >= 0)
+                    && java.util.Arrays.stream(taylor.get(1)).anyMatch(v -> v > 0), java.util.Arrays.toString(taylor.get(1)));
+            assertThrows(RuntimeException.class, () -> GraphChannelPruner.importance(m, x, null, "taylor", 0));
             assertThrows(IllegalArgumentException.class, () -> GraphChannelPruner.Options.of("l3", 0.5));
             assertThrows(IllegalArgumentException.class, () -> GraphChannelPruner.Options.of("l1", 1.5));
         }
