@@ -27,11 +27,15 @@ public final class PruneCommand implements Command {
                 "  l1: per layer; l1-global: one threshold across layers; random: seeded; ln: --n 1|2|inf along",
                 "  --dim (0 filters, 1 channels); nm: --nm N:M along the input dimension (layers whose input",
                 "  size is not a multiple of M are skipped and marked). Masks equal torch.nn.utils.prune's.",
+                ChannelPruneRun.USAGE,
                 "  --force   allow --out to be the --in file (it is replaced only once the output is complete)");
     }
 
     @Override
     public int run(String[] argv) {
+        if (String.join(" ", argv).matches("(.* )?--method(=| )channel( .*)?")) {
+            return ChannelPruneRun.run(Args.parse(argv, ChannelPruneRun.VALUED, Set.of("force")));
+        }
         Args args = Args.parse(argv, VALUED, Set.of("force"));
         PruneArgs a = parse(args);
         OutputFiles.check(a.in(), a.out(), args.flag("force"));

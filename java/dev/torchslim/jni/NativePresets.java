@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Properties;
 @Properties(value = @Platform(
         include = {"torchslim/core.h", "torchslim/modules.h", "torchslim/cuda.h", "torchslim/prune.h", "torchslim/graph.h",
                 "torchslim/quantize.h", "torchslim/lowrank.h", "torchslim/distill.h", "torchslim/export.h",
-                "torchslim/distributed.h"},
+                "torchslim/distributed.h", "torchslim/structural.h"},
         link = "torchslim",
         library = "jnitorchslim"))
 public class NativePresets {

@@ -1,0 +1,222 @@
+package dev.torchslim.cli;
+
+import dev.torchslim.core.AtomicFiles;
+import dev.torchslim.core.ModelFiles;
+import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.core.OutputFiles;
+import dev.torchslim.core.TorchSlim;
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.LatencyRatios;
+import dev.torchslim.prune.LatencyTable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * ./torchslim prune --method channel: structural pruning of any TorchScript file through the channel
+ * dependency graph. Prints each layer's shape before/after, parameters before/after and the
+ * latency of the dense and pruned models measured interleaved at each --batch on --threads threads.
+ */
+final class ChannelPruneRun {
+    static final Set<String> VALUED = Set.of("in", "out", "method", "amount", "importance", "ignore", "batch",
+            "shape", "data", "json", "threads", "seed", "runs", "speedup", "target-latency-ms", "lut-ratios", "lut-runs");
+    static final String USAGE = String.join("\n",
+            "  --method channel: removes channels (filters, features, attention heads) through a channel dependency",
+            "    graph of the forward (residual adds, concat, depthwise convs, norms, flatten, attention); the output",
+            "    is a smaller TorchScript file in eval form Python runs with the original input shape.",
+            "    --amount R (per group) --importance l1|l2|bn|random|taylor --ignore fc,classifier",
+            "    --shape 3,96,96 (random example input) or --data FILE (.pt {'x','y'} or .npy; taylor needs y)",
+            "    --batch 1,32 (latency batches; the first shapes the analysis) --threads 2 --runs 20 --json FILE",
+            "    --speedup 2.0 | --target-latency-ms T: per-group ratios from a latency table measured here (each",
+            "    group pruned alone at --lut-ratios 0.25,0.5,0.75, --lut-runs 5, at the first batch and --threads),",
+            "    chosen greedily by least importance removed per ms saved; prints predicted and measured latency");
+
+    private ChannelPruneRun() {}
+
+    static int run(Args args) {
+        Path in = Path.of(args.require("in"));
+        Path out = Path.of(args.require("out"));
+        double amount = args.doubleValue("amount", 0.5, 0, 1);
+        String importance = args.get("importance", "l1");
+        if (!GraphChannelPruner.IMPORTANCES.contains(importance)) {
+            throw new UsageException("--importance must be one of l1, l2, bn, random, taylor; got '" + importance + "'");
+        }
+        List<String> ignore = args.get("ignore", "").isEmpty() ? List.of() : List.of(args.get("ignore", "").split(","));
+        int[] batches = parseInts(args.get("batch", "1"), "--batch");
+        int threads = args.intValue("threads", 2, 1, 1024);
+        int runs = args.intValue("runs", 20, 1, 100000);
+        long seed = args.longValue("seed", 0, 0, Long.MAX_VALUE);
+        if (args.get("shape", null) == null && args.get("data", null) == null) {
+            throw new UsageException("--method channel needs an example input: --shape C,H,W (random) or --data FILE");
+        }
+        OutputFiles.check(in, out, args.flag("force"));
+        ModelFiles.requireTorchScript(in);
+        NativeLibrary.ensureLoaded();
+        TorchSlim.setNumThreads(threads);
+        TensorData data = args.get("data", null) == null ? null : TensorData.load(Path.of(args.get("data", null)));
+        int[] shape = data == null ? parseInts(args.get("shape", null), "--shape") : null;
+
+        try (ScriptModel model = ScriptModel.load(in)) {
+            model.eval();
+            Tensor example = batch(data, shape, batches[0]);
+            Tensor targets = data != null && data.hasTargets() ? data.y().narrow(0, 0, Math.min(data.size(), 64)) : null;
+            Tensor taylorInput = targets != null ? data.x().narrow(0, 0, Math.min(data.size(), 64)) : example;
+            GraphChannelPruner.Analysis analysis = GraphChannelPruner.analyse(model, List.of(example));
+            GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, amount, Map.of(), ignore, seed);
+            double predictedMs = -1;
+            double targetMs = -1;
+            if (args.get("speedup", null) != null || args.get("target-latency-ms", null) != null) {
+                if (args.get("speedup", null) != null && args.get("target-latency-ms", null) != null) {
+                    throw new UsageException("give --speedup or --target-latency-ms, not both");
+                }
+                double[] lutRatios = Arrays.stream(args.get("lut-ratios", "0.25,0.5,0.75").split(","))
+                        .mapToDouble(Double::parseDouble).sorted().toArray();
+                Set<Integer> ids = new java.util.TreeSet<>();
+                for (GraphChannelPruner.Group g : analysis.groups()) {
+                    if (g.layers().stream().noneMatch(l -> ignore.stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))) {
+                        ids.add(g.id());
+                    }
+                }
+                System.out.println("measuring the latency table: " + ids.size() + " groups x " + lutRatios.length
+                        + " ratios at batch " + batches[0] + ", " + threads + " threads");
+                LatencyTable table = LatencyTable.measure(model, List.of(example), example, ids, lutRatios,
+                        args.intValue("lut-runs", 5, 1, 1000), importance);
+                targetMs = args.get("speedup", null) != null
+                        ? table.denseMs() / args.doubleValue("speedup", 2, 1, 1000)
+                        : args.doubleValue("target-latency-ms", 1, 1e-6, 1e9);
+                Map<Integer, double[]> scores = GraphChannelPruner.importance(model,
+                        List.of(importance.equals("taylor") ? taylorInput : example), targets, importance, seed);
+                Map<Integer, Double> chosen = LatencyRatios.choose(table, scores, targetMs);
+                predictedMs = table.predictMs(chosen);
+                System.out.printf(Locale.ROOT, "latency table: dense %.3f ms; target %.3f ms; predicted %.3f ms; "
+                        + "ratios %s%n", table.denseMs(), targetMs, predictedMs, chosen);
+                o = new GraphChannelPruner.Options(importance, 0, chosen, ignore, seed);
+            }
+            GraphChannelPruner.Result r = GraphChannelPruner.prune(model,
+                    List.of(importance.equals("taylor") ? taylorInput : example), targets, o);
+            try (ScriptModel pruned = r.model()) {
+                pruned.save(out);
+                StringBuilder json = new StringBuilder("{\"in\":\"" + esc(in.toString()) + "\",\"out\":\""
+                        + esc(out.toString()) + "\",\"importance\":\"" + importance + "\",\"amount\":" + amount);
+                System.out.println("groups: " + analysis.groups().size() + " (units before -> after)");
+                json.append(",\"groups\":[");
+                for (GraphChannelPruner.Group g : analysis.groups()) {
+                    int[] ba = r.unitsBeforeAfter().getOrDefault(g.id(), new int[] {g.units(), g.units()});
+                    System.out.printf(Locale.ROOT, "  group %d: %d -> %d %s%s%n", g.id(), ba[0], ba[1],
+                            g.width() > 1 ? "heads of " + g.width() + " " : "", summary(g.layers()));
+                    json.append(g.id() == analysis.groups().get(0).id() ? "" : ",").append("{\"id\":").append(g.id())
+                            .append(",\"before\":").append(ba[0]).append(",\"after\":").append(ba[1])
+                            .append(",\"width\":").append(g.width()).append(",\"layers\":[");
+                    for (int i = 0; i < g.layers().size(); i++) {
+                        json.append(i == 0 ? "" : ",").append('"').append(esc(g.layers().get(i))).append('"');
+                    }
+                    json.append("]}");
+                }
+                json.append("],\"fixed\":[");
+                for (int i = 0; i < analysis.fixed().size(); i++) {
+                    GraphChannelPruner.Fixed f = analysis.fixed().get(i);
+                    System.out.println("  fixed: " + f.channels() + " channels: " + f.reason());
+                    json.append(i == 0 ? "" : ",").append("{\"channels\":").append(f.channels())
+                            .append(",\"reason\":\"").append(esc(f.reason())).append("\"}");
+                }
+                json.append("],\"layers\":[");
+                System.out.println("layers (shape before -> after):");
+                for (int i = 0; i < r.changes().size(); i++) {
+                    GraphChannelPruner.ParamChange c = r.changes().get(i);
+                    System.out.println("  " + c.name() + ": " + c.before() + " -> " + c.after());
+                    json.append(i == 0 ? "" : ",").append("{\"name\":\"").append(esc(c.name()))
+                            .append("\",\"before\":\"").append(c.before()).append("\",\"after\":\"").append(c.after())
+                            .append("\"}");
+                }
+                long pb = model.parameterCount();
+                long pa = pruned.parameterCount();
+                System.out.printf(Locale.ROOT, "params: %d -> %d (-%.1f%%)%n", pb, pa, 100.0 * (pb - pa) / pb);
+                json.append("],\"params_before\":").append(pb).append(",\"params_after\":").append(pa)
+                        .append(",\"threads\":").append(threads);
+                if (predictedMs >= 0) {
+                    json.append(String.format(Locale.ROOT, ",\"target_ms\":%.4f,\"predicted_ms\":%.4f", targetMs,
+                            predictedMs));
+                }
+                json.append(",\"latency\":[");
+                for (int i = 0; i < batches.length; i++) {
+                    Tensor x = batch(data, shape, batches[i]);
+                    double[] ms = LatencyTable.interleaved(model, pruned, x, runs);
+                    System.out.printf(Locale.ROOT, "latency batch %d, %d threads (interleaved, median of %d): "
+                            + "dense %.3f ms, pruned %.3f ms, %.2fx%n", batches[i], threads, runs, ms[0], ms[1],
+                            ms[0] / ms[1]);
+                    json.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                            "{\"batch\":%d,\"dense_ms\":%.4f,\"pruned_ms\":%.4f,\"speedup\":%.3f}", batches[i],
+                            ms[0], ms[1], ms[0] / ms[1]));
+                }
+                json.append("]}");
+                if (args.get("json", null) != null) {
+                    writeJson(Path.of(args.get("json", null)), json.toString());
+                }
+                System.out.println("wrote " + out);
+            }
+        }
+        return 0;
+    }
+
+    static Tensor batch(TensorData data, int[] shape, int n) {
+        if (data == null) {
+            long[] s = new long[shape.length + 1];
+            s[0] = n;
+            for (int i = 0; i < shape.length; i++) {
+                s[i + 1] = shape[i];
+            }
+            torch.manual_seed(0);
+            return torch.randn(s);
+        }
+        Tensor x = data.x();
+        if (x.size(0) >= n) {
+            return x.narrow(0, 0, n);
+        }
+        long[] reps = new long[(int) x.dim()];
+        Arrays.fill(reps, 1);
+        reps[0] = (n + x.size(0) - 1) / x.size(0);
+        return x.repeat(reps).narrow(0, 0, n);
+    }
+
+    private static int[] parseInts(String text, String option) {
+        try {
+            int[] v = Arrays.stream(text.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            for (int x : v) {
+                if (x < 1) {
+                    throw new NumberFormatException();
+                }
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " must be positive whole numbers joined by ',', got '" + text + "'");
+        }
+    }
+
+    private static String summary(List<String> layers) {
+        List<String> l = new ArrayList<>(layers);
+        return l.size() <= 4 ? l.toString() : "[" + String.join(", ", l.subList(0, 3)) + ", ... " + l.size() + " layers]";
+    }
+
+    private static String esc(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static void writeJson(Path file, String json) {
+        try {
+            AtomicFiles.write(file, tmp -> java.nio.file.Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.torchslim.prune;
+
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.jni.NativeScriptModel;
+import dev.torchslim.jni.StructuralApi;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * Structural channel pruning of any TorchScript model (Torch-Pruning's DepGraph on TorchScript IR):
+ * the native dependency graph finds the groups of coupled channels (residual adds, concat, depthwise
+ * convs, norms, flatten, attention heads), an importance ranks each group's units, and the chosen
+ * channels leave every parameter, buffer and shape constant that holds them. The result is a
+ * smaller TorchScript model in eval form (forward inlined, training flag folded) that Python loads.
+ */
+public final class GraphChannelPruner {
+    public static final Set<String> IMPORTANCES = Set.of("l1", "l2", "bn", "random", "taylor");
+
+    /** A group of channels that leave together: units (a channel, or a whole attention head) of width. */
+    public record Group(int id, int units, int width, List<String> layers) {}
+
+    /** Channels that cannot leave, counted per reason (model input/output, an op without a handler). */
+    public record Fixed(long channels, String reason) {}
+
+    /** The analysis of one model. */
+    public record Analysis(List<Group> groups, List<Fixed> fixed) {}
+
+    /** One changed parameter or buffer. */
+    public record ParamChange(String name, String before, String after) {}
+
+    /**
+     * Options: importance (l1, l2, bn, random, taylor), default ratio amount, per-group ratios by
+     * group id, ignored module names (a group touching one keeps its channels), random seed.
+     */
+    public record Options(String importance, double amount, Map<Integer, Double> ratios, List<String> ignore,
+            long seed) {
+        public Options {
+            if (!IMPORTANCES.contains(importance)) {
+                throw new IllegalArgumentException("importance must be one of l1, l2, bn, random, taylor; got '"
+                        + importance + "'");
+            }
+            Amounts.check(amount);
+            ratios = Map.copyOf(ratios == null ? Map.of() : ratios);
+            for (double r : ratios.values()) {
+                Amounts.check(r);
+            }
+            ignore = List.copyOf(ignore == null ? List.of() : ignore);
+        }
+
+        public static Options of(String importance, double amount) {
+            return new Options(importance, amount, Map.of(), List.of(), 0);
+        }
+
+        public Options withRatios(Map<Integer, Double> r) {
+            return new Options(importance, amount, r, ignore, seed);
+        }
+
+        public Options withIgnore(List<String> names) {
+            return new Options(importance, amount, ratios, names, seed);
+        }
+    }
+
+    /** The pruned model, what changed, and each group's units before and after. */
+    public record Result(ScriptModel model, List<ParamChange> changes, Map<Integer, int[]> unitsBeforeAfter) {}
+
+    private GraphChannelPruner() {}
+
+    /** The channel groups of model run on inputs (one example batch, for the shapes). */
+    public static Analysis analyse(ScriptModel model, List<Tensor> inputs) {
+        check(model, inputs);
+        String text;
+        try (ScriptModel.Use use = model.use(); TensorVector in = vector(inputs)) {
+            text = StructuralApi.channel_groups(model.handle(), in);
+        }
+        List<Group> groups = new ArrayList<>();
+        List<Fixed> fixed = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            if (f[0].equals("fixed")) {
+                fixed.add(new Fixed(Long.parseLong(f[1]), f[2]));
+            } else {
+                groups.add(new Group(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                        f[3].isEmpty() ? List.of() : List.of(f[3].split(","))));
+            }
+        }
+        return new Analysis(List.copyOf(groups), List.copyOf(fixed));
+    }
+
+    /** Importance of each unit of each group (group id -> scores in unit order). */
+    public static Map<Integer, double[]> importance(ScriptModel model, List<Tensor> inputs, Tensor targets,
+            String importance, long seed) {
+        check(model, inputs);
+        String text;
+        try (ScriptModel.Use use = model.use(); TensorVector in = vector(inputs)) {
+            text = StructuralApi.channel_importance(model.handle(), in, targets == null ? new Tensor() : targets,
+                    importance, seed);
+        }
+        Map<Integer, double[]> out = new TreeMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            String[] v = f[1].isEmpty() ? new String[0] : f[1].split(",");
+            double[] s = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                s[i] = Double.parseDouble(v[i]);
+            }
+            out.put(Integer.parseInt(f[0]), s);
+        }
+        return out;
+    }
+
+    /** Removes channels; targets (class indices) are needed only for taylor importance. */
+    public static Result prune(ScriptModel model, List<Tensor> inputs, Tensor targets, Options o) {
+        return run(model, inputs, targets, o, false);
+    }
+
+    /**
+     * The same choice of channels as prune, zeroed in place of removed (every shape kept): the
+     * reference of the removal invariant.
+     */
+    public static ScriptModel zeroChosen(ScriptModel model, List<Tensor> inputs, Tensor targets, Options o) {
+        return run(model, inputs, targets, o, true).model();
+    }
+
+    private static Result run(ScriptModel model, List<Tensor> inputs, Tensor targets, Options o, boolean zero) {
+        check(model, inputs);
+        if (o == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        StringBuilder ratios = new StringBuilder();
+        o.ratios().forEach((id, r) -> ratios.append(id).append('=').append(r).append(';'));
+        NativeScriptModel out = ScriptModel.newNative();
+        String text;
+        try (ScriptModel.Use use = model.use(); TensorVector in = vector(inputs)) {
+            text = StructuralApi.prune_channels(out, model.handle(), in, targets == null ? new Tensor() : targets,
+                    o.importance(), o.amount(), ratios.toString(), String.join(",", o.ignore()), o.seed(), zero);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        List<ParamChange> changes = new ArrayList<>();
+        Map<Integer, int[]> units = new TreeMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            if (f[0].equals("group")) {
+                units.put(Integer.parseInt(f[1]), new int[] {Integer.parseInt(f[2]), Integer.parseInt(f[3])});
+            } else {
+                changes.add(new ParamChange(f[0], f[1], f[2]));
+            }
+        }
+        return new Result(ScriptModel.adopt(out), List.copyOf(changes), units);
+    }
+
+    private static void check(ScriptModel model, List<Tensor> inputs) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        if (inputs == null || inputs.isEmpty()) {
+            throw new IllegalArgumentException("one example input per forward argument is needed (for the shapes)");
+        }
+    }
+
+    private static TensorVector vector(List<Tensor> inputs) {
+        return new TensorVector(inputs.toArray(new Tensor[0]));
+    }
+}

@@ -1,0 +1,118 @@
+package dev.torchslim.prune;
+
+import dev.torchslim.graph.ScriptModel;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A latency lookup table measured on this machine: for each channel group, the model's median
+ * forward time with only that group pruned at each of several ratios, at the batch and thread
+ * count given (set the threads before measuring). Dense runs are interleaved with every
+ * measurement so that load drifting on a shared machine hits both alike; each entry is stored as
+ * the milliseconds saved against the dense runs beside it.
+ */
+public final class LatencyTable {
+    private final double denseMs;
+    private final double[] ratios;
+    private final Map<Integer, double[]> savedMs;
+
+    private LatencyTable(double denseMs, double[] ratios, Map<Integer, double[]> savedMs) {
+        this.denseMs = denseMs;
+        this.ratios = ratios;
+        this.savedMs = savedMs;
+    }
+
+    /** Measures groups (ids of the analysis) at ratios, runs timed forward passes per entry. */
+    public static LatencyTable measure(ScriptModel model, List<Tensor> example, Tensor batch, Set<Integer> groups,
+            double[] ratios, int runs, String importance) {
+        if (ratios.length == 0 || runs < 1) {
+            throw new IllegalArgumentException("need at least one ratio and one run");
+        }
+        Map<Integer, double[]> saved = new TreeMap<>();
+        double[] dense = new double[groups.size() * ratios.length];
+        int k = 0;
+        for (int g : groups) {
+            double[] s = new double[ratios.length];
+            for (int i = 0; i < ratios.length; i++) {
+                GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, 0, Map.of(g, ratios[i]),
+                        List.of(), 0);
+                try (ScriptModel pruned = GraphChannelPruner.prune(model, example, null, o).model()) {
+                    double[] ms = interleaved(model, pruned, batch, runs);
+                    dense[k++] = ms[0];
+                    s[i] = Math.max(0, ms[0] - ms[1]);
+                }
+            }
+            saved.put(g, s);
+        }
+        Arrays.sort(dense);
+        return new LatencyTable(dense.length == 0 ? 0 : dense[dense.length / 2], ratios.clone(), saved);
+    }
+
+    /** Median ms of the two models' forward passes, alternated run by run after a warm-up. */
+    public static double[] interleaved(ScriptModel a, ScriptModel b, Tensor x, int runs) {
+        double[] ta = new double[runs];
+        double[] tb = new double[runs];
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (int i = 0; i < 2; i++) {
+                a.forward(x).close();
+                b.forward(x).close();
+            }
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                a.forward(x).close();
+                long t1 = System.nanoTime();
+                b.forward(x).close();
+                long t2 = System.nanoTime();
+                ta[i] = (t1 - t0) / 1e6;
+                tb[i] = (t2 - t1) / 1e6;
+            }
+        }
+        Arrays.sort(ta);
+        Arrays.sort(tb);
+        return new double[] {ta[runs / 2], tb[runs / 2]};
+    }
+
+    public double denseMs() {
+        return denseMs;
+    }
+
+    public double[] ratios() {
+        return ratios.clone();
+    }
+
+    /** Milliseconds saved by pruning group alone at ratio (linear between measured ratios, 0 at 0). */
+    public double savedMs(int group, double ratio) {
+        double[] s = savedMs.get(group);
+        if (s == null || ratio <= 0) {
+            return 0;
+        }
+        double prevR = 0;
+        double prevS = 0;
+        for (int i = 0; i < ratios.length; i++) {
+            if (ratio <= ratios[i]) {
+                return prevS + (s[i] - prevS) * (ratio - prevR) / (ratios[i] - prevR);
+            }
+            prevR = ratios[i];
+            prevS = s[i];
+        }
+        return prevS;
+    }
+
+    /** Predicted ms of the model pruned at the given per-group ratios (savings assumed additive). */
+    public double predictMs(Map<Integer, Double> groupRatios) {
+        double t = denseMs;
+        for (Map.Entry<Integer, Double> e : groupRatios.entrySet()) {
+            t -= savedMs(e.getKey(), e.getValue());
+        }
+        return Math.max(t, 0);
+    }
+
+    public Set<Integer> groups() {
+        return savedMs.keySet();
+    }
+}

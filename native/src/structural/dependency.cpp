@@ -1,0 +1,219 @@
+#include "structural/dependency.h"
+
+#include "graph/walk.h"
+
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/constants.h>
+
+namespace torchslim::structural {
+
+using torch::jit::Node;
+using torch::jit::Value;
+
+DependencyGraph::DependencyGraph(torch::jit::Module module, std::shared_ptr<torch::jit::Graph> graph,
+                                 const std::vector<at::Tensor>& inputs)
+    : module_(std::move(module)), graph_(std::move(graph)) {
+  probe_shapes(inputs);
+  // The model's inputs: their channels belong to the caller.
+  for (size_t i = 1; i < graph_->inputs().size(); ++i) {
+    const Value* v = graph_->inputs()[i];
+    auto* s = shape(v);
+    if (!s || s->empty()) continue;
+    int64_t dim = s->size() >= 3 ? 1 : static_cast<int64_t>(s->size()) - 1;
+    Channels c{dim, fresh((*s)[dim])};
+    fix(c.el, "model input");
+    set(v, c);
+  }
+  for (Node* n : graph_->nodes()) visit(n);
+  for (const Value* v : graph_->outputs()) fix_value(v, "model output");
+}
+
+void DependencyGraph::probe_shapes(const std::vector<at::Tensor>& inputs) {
+  TORCH_CHECK(graph_->inputs().size() == inputs.size() + 1, "the model's forward takes ",
+              graph_->inputs().size() - 1, " inputs; ", inputs.size(), " given");
+  // A copy of the graph that also returns every tensor it computes (top level, in node order).
+  auto probe = graph_->copy();
+  std::vector<const Value*> originals;
+  std::vector<Value*> copies;
+  for (size_t i = 1; i < graph_->inputs().size(); ++i) {
+    originals.push_back(graph_->inputs()[i]);
+    copies.push_back(probe->inputs()[i]);
+  }
+  auto on = graph_->nodes().begin();
+  for (Node* cn : probe->nodes()) {
+    Node* n = *on;
+    ++on;
+    for (size_t i = 0; i < n->outputs().size(); ++i)
+      if (n->outputs()[i]->type()->cast<c10::TensorType>()) {
+        originals.push_back(n->outputs()[i]);
+        copies.push_back(cn->outputs()[i]);
+      }
+  }
+  Node* tuple = probe->createTuple(copies);
+  probe->appendNode(tuple);
+  while (!probe->outputs().empty()) probe->eraseOutput(0);
+  probe->registerOutput(tuple->output());
+  torch::jit::GraphFunction fn("shape_probe", probe, nullptr);
+  torch::jit::Stack stack;
+  stack.emplace_back(module_._ivalue());
+  for (const auto& t : inputs) stack.emplace_back(t);
+  {
+    at::NoGradGuard no_grad;
+    fn.run(stack);
+  }
+  auto values = stack.back().toTupleRef().elements();
+  for (size_t i = 0; i < originals.size(); ++i)
+    if (values[i].isTensor() && values[i].toTensor().defined())
+      shapes_[originals[i]] = values[i].toTensor().sizes().vec();
+}
+
+const std::vector<int64_t>* DependencyGraph::shape(const Value* v) const {
+  auto it = shapes_.find(v);
+  return it == shapes_.end() ? nullptr : &it->second;
+}
+
+Channels* DependencyGraph::channels(const Value* v) {
+  auto it = channels_.find(v);
+  return it == channels_.end() ? nullptr : &it->second;
+}
+
+void DependencyGraph::set(const Value* v, Channels c) { channels_[v] = std::move(c); }
+
+std::vector<std::optional<Channels>>* DependencyGraph::list(const Value* v) {
+  auto it = lists_.find(v);
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
+void DependencyGraph::set_list(const Value* v, std::vector<std::optional<Channels>> items) {
+  lists_[v] = std::move(items);
+}
+
+std::vector<int64_t> DependencyGraph::fresh(int64_t n) {
+  std::vector<int64_t> out(n);
+  for (int64_t i = 0; i < n; ++i) {
+    out[i] = static_cast<int64_t>(parent_.size());
+    parent_.push_back(out[i]);
+    reason_.emplace_back();
+  }
+  return out;
+}
+
+int64_t DependencyGraph::find(int64_t e) {
+  while (parent_[e] != e) {
+    parent_[e] = parent_[parent_[e]];
+    e = parent_[e];
+  }
+  return e;
+}
+
+void DependencyGraph::unite(int64_t a, int64_t b) {
+  a = find(a);
+  b = find(b);
+  if (a == b) return;
+  if (a > b) std::swap(a, b);
+  parent_[b] = a;
+  if (reason_[a].empty()) reason_[a] = reason_[b];
+}
+
+void DependencyGraph::unite_all(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  TORCH_CHECK(a.size() == b.size(), "internal: uniting channel lists of sizes ", a.size(), " and ", b.size());
+  for (size_t i = 0; i < a.size(); ++i) unite(a[i], b[i]);
+}
+
+void DependencyGraph::fix(const std::vector<int64_t>& el, const std::string& reason) {
+  for (int64_t e : el) {
+    int64_t r = find(e);
+    if (reason_[r].empty()) reason_[r] = reason;
+  }
+}
+
+void DependencyGraph::fix_value(const Value* v, const std::string& reason) {
+  if (auto* c = channels(v)) fix(c->el, reason);
+  if (auto* l = list(v))
+    for (auto& item : *l)
+      if (item) fix(item->el, reason);
+}
+
+bool DependencyGraph::fixed(int64_t e) { return !reason_[find(e)].empty(); }
+
+std::map<std::string, int64_t> DependencyGraph::fixed_reasons() {
+  std::map<std::string, int64_t> out;
+  for (size_t e = 0; e < parent_.size(); ++e)
+    if (find(static_cast<int64_t>(e)) == static_cast<int64_t>(e) && !reason_[e].empty()) ++out[reason_[e]];
+  for (const auto& r : unhandled_) out.emplace(r, 0);  // reached only by channels fixed already
+  return out;
+}
+
+std::optional<std::string> DependencyGraph::param_path(const Value* v) const {
+  if (!v->type()->cast<c10::TensorType>() && !v->type()->cast<c10::OptionalType>()) return std::nullopt;
+  std::vector<std::string> names;
+  while (v->node()->kind() == c10::prim::GetAttr) {
+    names.push_back(v->node()->s(c10::attr::name));
+    v = v->node()->input(0);
+  }
+  if (names.empty() || v != graph_->inputs()[0]) return std::nullopt;
+  c10::IValue value = module_._ivalue();
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    if (!value.isObject()) return std::nullopt;
+    value = value.toObject()->getAttr(*it);
+  }
+  if (!value.isTensor()) return std::nullopt;  // a None bias
+  std::string path;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) path += (path.empty() ? "" : ".") + *it;
+  return path;
+}
+
+void DependencyGraph::use(const std::string& param, int64_t dim, std::vector<int64_t> el, bool producer,
+                          bool norm_scale) {
+  uses_.push_back({param, dim, std::move(el), producer, norm_scale});
+}
+
+void DependencyGraph::edit_int(Node* node, size_t input, int64_t list_index, std::vector<int64_t> el,
+                               int64_t factor) {
+  edits_.push_back({node, input, list_index, std::move(el), factor});
+}
+
+std::string DependencyGraph::where(const Node* n) {
+  std::string layer;
+  if (auto cs = n->callstack()) {
+    for (const auto& entry : (*cs)->vec()) {
+      const auto& info = std::get<2>(entry);
+      if (info && !info->instance_name().empty() && info->instance_name() != "SELF")
+        layer += (layer.empty() ? "" : ".") + info->instance_name();
+    }
+  }
+  if (layer.empty()) {
+    std::string scope = n->scopeName();  // traced graphs: "__module.layer1/__module.layer1.0"
+    auto slash = scope.rfind("__module.");
+    if (slash != std::string::npos) layer = scope.substr(slash + 9);
+  }
+  return std::string(n->kind().toQualString()) + (layer.empty() ? "" : " in " + layer);
+}
+
+void DependencyGraph::visit(Node* n) {
+  std::string kind = n->kind().toQualString();
+  if (n->kind() == c10::prim::Constant || n->kind() == c10::prim::GetAttr) return;
+  auto& registry = handlers();
+  auto it = registry.find(kind);
+  if (it != registry.end() && n->blocks().empty()) {
+    it->second(*this, n);
+    return;
+  }
+  if (is_inert(kind) && n->blocks().empty()) return;
+  // No handler: the channels that reach this op cannot change (nested blocks included).
+  std::string reason = "reaches " + where(n) + " (no channel handler)";
+  auto reach = [&](const Value* in) {
+    if (channels(in) || list(in)) unhandled_.insert(reason);
+    fix_value(in, reason);
+  };
+  for (const Value* in : n->inputs()) reach(in);
+  for (torch::jit::Block* b : n->blocks())
+    graph::for_each_node(*b, [&](Node* inner) {
+      for (const Value* in : inner->inputs()) reach(in);
+    });
+}
+
+}  // namespace torchslim::structural

@@ -1,0 +1,83 @@
+package dev.torchslim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.oracle.GraphModels;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ./torchslim prune --method channel on the residual CNN test model: the table, the JSON, the file. */
+@Tag("oracle")
+class ChannelPruneRunTest {
+    @TempDir
+    Path dir;
+
+    private String run(int expected, String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            String[] all = new String[args.length + 1];
+            all[0] = "prune";
+            System.arraycopy(args, 0, all, 1, args.length);
+            rc = Main.run(all);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(expected, rc, out);
+        return out;
+    }
+
+    @Test
+    void prunesChannelsAndReportsLayersParamsAndLatency() throws Exception {
+        Path in = GraphModels.file("resnet", ".pt");
+        Path out = dir.resolve("r.channel.pt");
+        Path json = dir.resolve("r.json");
+        String text = run(0, "--in", in.toString(), "--out", out.toString(), "--method", "channel", "--amount", "0.5",
+                "--shape", "3,16,16", "--batch", "1,4", "--runs", "2", "--ignore", "layer1.1", "--json", json.toString());
+        assertTrue(text.contains("layer1.0.conv1.weight: 16x16x3x3 -> 8x16x3x3"), text);
+        assertTrue(text.contains("params: 9994 -> "), text);
+        assertTrue(text.contains("latency batch 4, 2 threads"), text);
+        assertTrue(text.contains("fixed: 10 channels: model output"), text);
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"params_before\":9994") && j.contains("\"batch\":4"), j);
+        try (ScriptModel m = ScriptModel.load(out)) {
+            assertTrue(m.parameterCount() < 9994);
+        }
+    }
+
+    @Test
+    void speedupChoosesRatiosFromAMeasuredLatencyTable() throws Exception {
+        Path in = GraphModels.file("resnet", ".pt");
+        Path out = dir.resolve("r.speedup.pt");
+        Path json = dir.resolve("s.json");
+        String text = run(0, "--in", in.toString(), "--out", out.toString(), "--method", "channel", "--speedup", "1.5",
+                "--shape", "3,16,16", "--batch", "8", "--runs", "2", "--lut-runs", "1", "--json", json.toString());
+        assertTrue(text.contains("measuring the latency table: 3 groups x 3 ratios at batch 8"), text);
+        assertTrue(text.contains("latency table: dense ") && text.contains("predicted "), text);
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"predicted_ms\":") && j.contains("\"target_ms\":"), j);
+        try (ScriptModel m = ScriptModel.load(out)) {
+            assertTrue(m.parameterCount() <= 9994);
+        }
+    }
+
+    @Test
+    void refusesWithoutAnExampleInputOrWithAnUnknownImportance() {
+        Path in = GraphModels.file("resnet", ".pt");
+        String out = dir.resolve("x.pt").toString();
+        assertEquals(2, Main.run(new String[] {"prune", "--in", in.toString(), "--out", out, "--method", "channel"}));
+        assertEquals(2, Main.run(new String[] {"prune", "--in", in.toString(), "--out", out, "--method", "channel",
+                "--shape", "3,16,16", "--importance", "l7"}));
+    }
+}
