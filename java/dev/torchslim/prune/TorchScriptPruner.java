@@ -6,14 +6,18 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Prunes a TorchScript file written by Python's torch.jit.save: only the weights of Conv and
- * Linear submodules change; the output loads in Python. Written to a temp file, then moved.
+ * Prunes a TorchScript file written by Python's torch.jit.save: the weights of Conv*,
+ * ConvTranspose*, Linear (and subclasses such as attention's out_proj), RNN/LSTM/GRU
+ * (weight_ih/hh), MultiheadAttention (in_proj_weight, q/k/v_proj_weight) and, when asked,
+ * Embedding/EmbeddingBag; nothing else changes and the output loads in Python. Written to a temp
+ * file, then moved. The report lists every parameter: pruned, or left out and why.
  */
 public final class TorchScriptPruner {
     public static final Set<String> METHODS = Set.of("l1", "l1-global", "random", "ln", "nm");
 
     /** Options of one run; n is the Ln norm order, dim its dimension, nm the N:M pattern. */
-    public record Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed) {
+    public record Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed,
+            boolean includeEmbedding) {
         public Options {
             if (!METHODS.contains(method)) {
                 throw new IllegalArgumentException("method must be one of l1, l1-global, random, ln, nm; got '"
@@ -31,15 +35,29 @@ public final class TorchScriptPruner {
             }
         }
 
+        /** Embeddings left out (pass includeEmbedding to prune them too). */
+        public Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed) {
+            this(method, amount, n, dim, nmN, nmM, seed, false);
+        }
+
         public static Options of(String method, double amount) {
             return new Options(method, amount, 2.0, 0, 2, 4, 0);
+        }
+
+        public Options withEmbeddings(boolean include) {
+            return new Options(method, amount, n, dim, nmN, nmM, seed, include);
         }
     }
 
     private TorchScriptPruner() {}
 
-    /** Prunes in into out; returns the per-layer sparsity table. */
+    /** Prunes in into out; returns the per-layer sparsity table (with what was left out and why). */
     public static String prune(Path in, Path out, Options o) {
+        return pruneWithReport(in, out, o).table();
+    }
+
+    /** Prunes in into out; returns what happened to every parameter. */
+    public static TorchScriptPruneReport pruneWithReport(Path in, Path out, Options o) {
         if (!Files.isRegularFile(in)) {
             throw new IllegalArgumentException("no TorchScript file at " + in);
         }
@@ -47,7 +65,7 @@ public final class TorchScriptPruner {
         if (parent != null && !Files.isDirectory(parent)) {
             throw new IllegalArgumentException("output directory does not exist: " + parent);
         }
-        return PruneApi.prune_torchscript(in.toString(), out.toString(), o.method(), o.amount(), o.n(), o.dim(),
-                o.nmN(), o.nmM(), o.seed());
+        return TorchScriptPruneReport.parse(PruneApi.prune_torchscript(in.toString(), out.toString(), o.method(),
+                o.amount(), o.n(), o.dim(), o.nmN(), o.nmM(), o.seed(), o.includeEmbedding()));
     }
 }
