@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole-run speed and peak memory of `./torchslim prune --method l1-global` on a large TorchScript
 # file against Python's load + prune.global_unstructured + prune.remove + save of the same file,
-# interleaved in one run, plus the resident size of a JVM that only loads TorchSlim and LibTorch
-# (LoadProbe) as the baseline. Needs a built jar (mvn -DskipTests package) and the Python oracle.
+# interleaved in one run, plus the resident size of a JVM that only loads what the command loads
+# (LoadProbe light: LibTorch's and TorchSlim's libraries) as the baseline. Needs a built jar (mvn -DskipTests package) and the Python oracle.
 # Usage: tests/reliability/prune-peak.sh [ROUNDS] [DIR]   (DIR default target/prune-peak)
 # Prints one line per run ("java|python|jvm-baseline SECONDS MAXRSS_KB") and the medians.
 set -euo pipefail
@@ -32,7 +32,7 @@ for ((i = 0; i < rounds; i++)); do
   echo "java   $t s  $m KB   $(grep timing "$dir/err.txt")"; jt+=("$t"); jm+=("$m")
   read -r t m < <(measure "$py" "$root/tests/oracle/bench_prune_file.py" run "$dir/model.pt" "$dir/python.pt" 0.5)
   echo "python $t s  $m KB   $(cat "$dir/out.txt")"; pt+=("$t"); pm+=("$m")
-  read -r t m < <(measure java "${java_opts[@]}" -cp "$root/target/test-classes:$cp" dev.torchslim.reliability.LoadProbe)
+  read -r t m < <(measure java "${java_opts[@]}" -cp "$root/target/test-classes:$cp" dev.torchslim.reliability.LoadProbe light)
   echo "jvm-baseline $t s  $m KB"; bm_kb+=("$m")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
