@@ -16,12 +16,8 @@ mkdir -p "$dir"
 jar=$(ls "$root"/target/torchslim-*.jar | grep -v -- '-sources\|-tests' | head -n 1)
 cp "$jar" "$dir/torchslim.jar"
 cp="$dir/torchslim.jar:$(cat "$root/target/classpath.txt")"
-# The launcher's JVM options (./torchslim), with the class-data archive it keeps next to the jar.
-java_opts=(-Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0
-  -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile="$dir/torchslim.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
-[ -f "$dir/torchslim.jsa" ] || java "${java_opts[@]}" -XX:ArchiveClassesAtExit="$dir/torchslim.jsa" -cp "$cp" \
-  dev.torchslim.cli.Main prune --in "$dir/model.pt" --out "$dir/java.pt" --method l1-global --amount 0.5 \
-  --force > /dev/null 2>&1 || true
+# The launcher's JVM options (./torchslim).
+java_opts=(-Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0)
 size=$(stat -c %s "$dir/model.pt")
 echo "model $(basename "$dir")/model.pt: $size bytes; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 measure() { /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/out.txt" 2> "$dir/err.txt" || { cat "$dir/err.txt"; exit 1; }; cat "$dir/time.txt"; }

@@ -77,7 +77,7 @@ std::string remove_zero_channels(torch::nn::Module& model);
 /// ConvTranspose1d/2d/3d, Linear (and NonDynamicallyQuantizableLinear, Bilinear, scripted
 /// subclasses), RNN/LSTM/GRU weight_ih/hh/hr, MultiheadAttention in/q/k/v_proj_weight, and
 /// Embedding/EmbeddingBag when include_embedding. Nothing else changes. Returns a line
-/// "time\tLOAD_MS\tPRUNE_MS\tSAVE_MS\t..." and one line per parameter: "pruned\tNAME\tSHAPE\tPARAMS\tNONZERO" or "left\tNAME\tSHAPE\tPARAMS\tREASON".
+/// "time\tLOAD\tPRUNE\tSAVE\tREPORT\tFREE\t..." (ms) and one line per parameter: "pruned\tNAME\tSHAPE\tPARAMS\tNONZERO" or "left\tNAME\tSHAPE\tPARAMS\tREASON".
 std::string prune_torchscript(const std::string& in, const std::string& out,
                               const std::string& method, double amount, double n, int64_t dim,
                               int64_t nm_n, int64_t nm_m, int64_t seed, bool include_embedding);

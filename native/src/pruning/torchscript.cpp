@@ -2,6 +2,7 @@
 // ConvTranspose*, Linear and its subclasses, RNN/LSTM/GRU, MultiheadAttention, embeddings on
 // request) is multiplied by its mask; every other tensor is saved as it was. Each parameter of the
 // file ends up in the report: pruned, or left out with the reason.
+#include <atomic>
 #include <chrono>
 #include <regex>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include <unordered_set>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
@@ -75,6 +77,20 @@ std::string shape_of(const at::Tensor& t) {
   return s.str();
 }
 
+// at::count_nonzero took 0.4 s for 50M weights (most of the report's time): a plain parallel count.
+int64_t nonzero_count(const at::Tensor& t) {
+  if (t.scalar_type() != at::kFloat || !t.is_contiguous() || !t.device().is_cpu())
+    return t.count_nonzero().item<int64_t>();
+  const float* p = t.const_data_ptr<float>();
+  std::atomic<int64_t> total{0};
+  at::parallel_for(0, t.numel(), 1 << 16, [&](int64_t b, int64_t e) {
+    int64_t n = 0;
+    for (int64_t i = b; i < e; ++i) n += p[i] != 0.0f;
+    total += n;
+  });
+  return total.load();
+}
+
 struct Candidate {
   std::string name;
   at::Tensor weight;
@@ -100,8 +116,11 @@ std::string prune_torchscript(const std::string& in, const std::string& out,
     return std::chrono::duration<double, std::milli>(b - a).count();
   };
   auto t0 = clock::now();
+  clock::time_point t1, t2, t3, t4;
+  std::ostringstream rows;
+  {  // the module is freed at the end of this block, inside the measured time
   torch::jit::Module module = torch::jit::load(in);
-  auto t1 = clock::now();
+  t1 = clock::now();
   std::vector<Candidate> pruned;
   std::vector<LeftOut> left;
   std::unordered_map<const c10::TensorImpl*, std::string> seen;
@@ -167,19 +186,23 @@ std::string prune_torchscript(const std::string& in, const std::string& out,
       }
     }
   }
-  auto t2 = clock::now();
+  t2 = clock::now();
   save_module_atomically(module, out);
-  auto t3 = clock::now();
+  t3 = clock::now();
 
   // A "time\tLOAD\tPRUNE\tSAVE\t..." line (ms), then one line per parameter: "pruned\tNAME\tSHAPE\tPARAMS\tNONZERO" or "left\tNAME\tSHAPE\tPARAMS\tREASON".
-  std::ostringstream rows;
-  rows << "time\t" << ms(t0, t1) << "\t" << ms(t1, t2) << "\t" << ms(t2, t3) << "\tload prune save (ms)\n";
   for (const auto& c : pruned)
     rows << "pruned\t" << c.name << "\t" << shape_of(c.weight) << "\t" << c.weight.numel() << "\t"
-         << c.weight.count_nonzero().item<int64_t>() << "\n";
+         << nonzero_count(c.weight) << "\n";
   for (const auto& l : left)
     rows << "left\t" << l.name << "\t" << shape_of(l.weight) << "\t" << l.weight.numel() << "\t" << l.reason << "\n";
-  return rows.str();
+  t4 = clock::now();
+  }
+  auto t5 = clock::now();
+  std::ostringstream timing;
+  timing << "time\t" << ms(t0, t1) << "\t" << ms(t1, t2) << "\t" << ms(t2, t3) << "\t" << ms(t3, t4) << "\t"
+         << ms(t4, t5) << "\tload prune save report free (ms)\n";
+  return timing.str() + rows.str();
   TS_API_END
 }
 

@@ -56,6 +56,7 @@ public final class PruneCommand implements Command {
         ModelFiles.requireTorchScript(a.in());
         long beforeLoad = System.nanoTime();
         NativeLibrary.ensureLoadedWithoutBindings(); // the prune call takes only strings and numbers
+        TorchScriptPruner.loadNatives();
         long loaded = System.nanoTime();
         TorchScriptPruneReport report = TorchScriptPruner.pruneWithReport(a.in(), a.out(), a.options());
         long done = System.nanoTime();
@@ -77,10 +78,13 @@ public final class PruneCommand implements Command {
         double sinceStart = System.currentTimeMillis() - startMs - (System.nanoTime() - entered) / 1e6;
         System.err.printf(java.util.Locale.ROOT,
                 "timing ms: process start -> prune command %.0f, checks %.0f, native libraries %.0f, native call %.0f"
-                        + " (torch::jit::load %.0f, prune %.0f, save %.0f)%n",
+                        + " (torch::jit::load %.0f, prune %.0f, save %.0f, report %.0f, free %.0f)%n",
                 sinceStart, (beforeLoad - entered) / 1e6, (loaded - beforeLoad) / 1e6, (done - loaded) / 1e6,
-                nativeMs.length > 0 ? nativeMs[0] : -1, nativeMs.length > 0 ? nativeMs[1] : -1,
-                nativeMs.length > 0 ? nativeMs[2] : -1);
+                at(nativeMs, 0), at(nativeMs, 1), at(nativeMs, 2), at(nativeMs, 3), at(nativeMs, 4));
+    }
+
+    private static double at(double[] a, int i) {
+        return i < a.length ? a[i] : -1;
     }
 
     /** Strict parsing: every number whole or in range, every option once (UsageException otherwise). */

@@ -20,7 +20,7 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
     /** A parameter left as it was, and why. */
     public record LeftOut(String name, String shape, long params, String reason) {}
 
-    /** nativeMillis: the native load, prune and save times in ms (empty when not measured). */
+    /** nativeMillis: the native load, prune, save, report and free times in ms (empty when not measured). */
     public TorchScriptPruneReport {
         pruned = List.copyOf(pruned);
         leftOut = List.copyOf(leftOut);
@@ -41,7 +41,11 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
                 throw new IllegalStateException("unexpected report row from the native pruner: " + line);
             }
             if (f[0].equals("time")) {
-                millis = new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])};
+                String[] t = line.split("\t");
+                millis = new double[t.length - 2];
+                for (int i = 0; i < millis.length; i++) {
+                    millis[i] = Double.parseDouble(t[i + 1]);
+                }
             } else if (f[0].equals("pruned")) {
                 pruned.add(new Pruned(f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4])));
             } else {

@@ -51,6 +51,11 @@ public final class TorchScriptPruner {
 
     private TorchScriptPruner() {}
 
+    /** Loads the natives the prune call needs (after NativeLibrary.ensureLoadedWithoutBindings, nothing more). */
+    public static void loadNatives() {
+        dev.torchslim.core.NativeLibrary.load(PruneApi.class);
+    }
+
     /** Prunes in into out; returns the per-layer sparsity table (with what was left out and why). */
     public static String prune(Path in, Path out, Options o) {
         return pruneWithReport(in, out, o).table();
