@@ -73,10 +73,13 @@ void remove_mask_hook(at::Tensor& weight, int64_t handle);
 std::string remove_zero_channels(torch::nn::Module& model);
 
 /// Prunes a TorchScript file saved by torch.jit.save and writes the result to out (temp file then
-/// rename). method: l1 | l1-global | random | ln | nm. Only weights of Conv*/Linear submodules
-/// change. Returns the per-layer sparsity table as text.
+/// rename). method: l1 | l1-global | random | ln | nm. Covered weights: Conv1d/2d/3d,
+/// ConvTranspose1d/2d/3d, Linear (and NonDynamicallyQuantizableLinear, Bilinear, scripted
+/// subclasses), RNN/LSTM/GRU weight_ih/hh/hr, MultiheadAttention in/q/k/v_proj_weight, and
+/// Embedding/EmbeddingBag when include_embedding. Nothing else changes. Returns a line
+/// "time\tLOAD\tPRUNE\tSAVE\tREPORT\tFREE\t..." (ms) and one line per parameter: "pruned\tNAME\tSHAPE\tPARAMS\tNONZERO" or "left\tNAME\tSHAPE\tPARAMS\tREASON".
 std::string prune_torchscript(const std::string& in, const std::string& out,
                               const std::string& method, double amount, double n, int64_t dim,
-                              int64_t nm_n, int64_t nm_m, int64_t seed);
+                              int64_t nm_n, int64_t nm_m, int64_t seed, bool include_embedding);
 
 }  // namespace torchslim

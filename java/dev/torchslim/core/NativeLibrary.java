@@ -31,10 +31,44 @@ public final class NativeLibrary {
     }
 
     /**
-     * Loads the natives of one binding class (called from their static initialisers).
-     *
-     * @param bindingClass the JavaCPP class whose natives to load
+     * For commands whose native calls take only strings and numbers (prune of a file): loads
+     * LibTorch's shared libraries (OpenBLAS, libgomp, libc10, libtorch_cpu) and TorchSlim's, but
+     * not bytedeco's JNI bindings of the whole LibTorch API (libjnitorch and the ~1,700 classes its
+     * JNI_OnLoad resolves, CUDA probes, OpenBLAS's JNI): measured ≈ 30–40% of such a run. The
+     * first use of a bytedeco class still loads those as usual. Falls back to {@link #ensureLoaded}
+     * when a library is not where the bytedeco jars put it.
      */
+    public static synchronized void ensureLoadedWithoutBindings() {
+        if (!libTorchLoaded && Loader.isLoadLibraries()) {
+            try (CacheLock lock = CacheLock.acquire()) {
+                libTorchLoaded = loadLibTorchLibrariesOnly();
+            }
+        }
+        ensureLoaded();
+    }
+
+    private static boolean loadLibTorchLibrariesOnly() {
+        String platform = Loader.getPlatform();
+        String openblas = "/org/bytedeco/openblas/" + platform + "/";
+        String pytorch = "/org/bytedeco/pytorch/" + platform + "/";
+        // Dependency order; each library finds the ones before it by their soname.
+        String[] libraries = {openblas + "libgcc_s.so.1", openblas + "libquadmath.so.0", openblas + "libgfortran.so.5",
+            openblas + "libopenblas.so.0", pytorch + "libgomp.so.1", pytorch + "libc10.so", pytorch + "libtorch_cpu.so"};
+        try {
+            for (String resource : libraries) {
+                java.io.File file = Loader.cacheResource(Loader.class, resource);
+                if (file == null) {
+                    return false;
+                }
+                System.load(file.getAbsolutePath());
+            }
+            return true;
+        } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+            return false; // the full load below reports what is really missing
+        }
+    }
+
+    /** Loads the natives of one binding class (called from their static initialisers). */
     public static synchronized void load(Class<?> bindingClass) {
         if (LOADED.contains(bindingClass)) {
             return;

@@ -64,6 +64,6 @@ public final class PruneApi extends NativePresets {
 
     public static native @StdString String prune_torchscript(@StdString String in, @StdString String out,
             @StdString String method, double amount, double n, @Cast("int64_t") long dim,
-            @Cast("int64_t") long nmN, @Cast("int64_t") long nmM, @Cast("int64_t") long seed)
-            throws TorchSlimException;
+            @Cast("int64_t") long nmN, @Cast("int64_t") long nmM, @Cast("int64_t") long seed,
+            @Cast("bool") boolean includeEmbedding) throws TorchSlimException;
 }

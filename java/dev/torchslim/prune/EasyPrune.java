@@ -20,10 +20,17 @@ import org.bytedeco.pytorch.Tensor;
  * }</pre>
  *
  * {@link #restore()} (between prune and unprune) brings back the dense weights. Calls in the
- * wrong order throw IllegalStateException naming the missing call.
+ * wrong order throw IllegalStateException naming the missing call. Two pruners on one model
+ * restore in the reverse order of their prune() calls; restoring one whose weights another pruner
+ * masked later throws IllegalStateException naming that layer (it would bring back weights the
+ * other still holds at zero, or leave its zeros in the "dense" weights). Weights with no elements
+ * (Linear(0, n)) are left out, listed by {@link #leftOut()}.
+ *
+ * <p>It holds native masks, hooks, dense copies and weight handles: {@link #close()} (or
+ * try-with-resources) frees them all; the weights keep their current values.
  */
-public final class EasyPrune {
-    private enum State { READY, PRUNED, FINAL }
+public final class EasyPrune implements AutoCloseable {
+    private enum State { READY, PRUNED, FINAL, CLOSED }
 
     private final Module model;
     private final double amount;
@@ -33,6 +40,7 @@ public final class EasyPrune {
     private State state = State.READY;
     private List<PruneTarget> targets = List.of();
     private final List<Tensor> originals = new ArrayList<>();
+    private final List<String> leftOut = new ArrayList<>();
     private MaskSet maskSet;
 
     /**
@@ -93,16 +101,15 @@ public final class EasyPrune {
      * @return the targets, in module order
      */
     public List<PruneTarget> targets() {
+        checkOpen();
         return state == State.READY ? PruneTargets.find(model, filter, skip) : targets;
     }
 
-    /**
-     * Computes the masks, zeroes the pruned weights and holds them at zero through training (gradient
-     * hooks), keeping the dense weights for {@link #restore()}.
-     *
-     * @return this pruner
-     * @throws IllegalStateException when already pruned
-     */
+    /** Weights the filter accepted but prune() left dense, with the reason ("fc0: empty weight [4, 0]"). */
+    public List<String> leftOut() {
+        return List.copyOf(leftOut);
+    }
+
     public EasyPrune prune() {
         if (state == State.PRUNED) {
             throw new IllegalStateException("prune() was already called: call unprune() or restore() first");
@@ -110,18 +117,30 @@ public final class EasyPrune {
         if (state == State.FINAL) {
             throw new IllegalStateException("this EasyPrune is finished (unprune() was called); create a new one");
         }
+        checkOpen();
         // Temporaries (module dicts, views, a strategy's intermediates) die with this scope even
         // when the caller has none; what the pruner keeps is detached from it by Owned.
         try (PointerScope scope = new PointerScope()) {
-            targets = Owned.keepTargets(PruneTargets.find(model, filter, skip));
-            if (targets.isEmpty()) {
-                throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight");
+            List<PruneTarget> found = new ArrayList<>();
+            leftOut.clear();
+            for (PruneTarget t : PruneTargets.find(model, filter, skip)) {
+                if (t.weight().numel() == 0) {
+                    leftOut.add(t.name() + ": empty weight " + Shapes.text(t.weight()) + " (no elements), left as it is");
+                } else {
+                    found.add(t);
+                }
             }
+            if (found.isEmpty()) {
+                throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight"
+                        + (leftOut.isEmpty() ? "" : "; left out: " + String.join("; ", leftOut)));
+            }
+            freeTargets();
+            targets = Owned.keepTargets(found);
             List<Tensor> masks = strategy.masks(targets, amount);
             for (PruneTarget t : targets) {
                 originals.add(Owned.keep(t.weight().detach().clone()));
             }
-            maskSet = new MaskSet(targets, masks);
+            maskSet = new MaskSet(targets, masks, "EasyPrune(" + strategy.name() + ", " + amount + ")");
         }
         state = State.PRUNED;
         return this;
@@ -150,6 +169,12 @@ public final class EasyPrune {
     /** Brings back the dense weights as they were before prune(); prune() may be called again. */
     public void restore() {
         requirePruned("restore()");
+        String later = maskSet.laterOn();
+        if (later != null) {
+            throw new IllegalStateException("restore() would undo masks another pruner applied after this one on "
+                    + later + ": restore, unprune or close that pruner first (pruners on one model restore in"
+                    + " the reverse order of prune())");
+        }
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard();
                 PointerScope scope = new PointerScope()) {
             maskSet.release();
@@ -159,6 +184,7 @@ public final class EasyPrune {
             }
         }
         freeOriginals();
+        freeTargets();
         state = State.READY;
     }
 
@@ -172,12 +198,38 @@ public final class EasyPrune {
     }
 
     /**
-     * Per-layer and total sparsity of the pruned weights.
-     *
-     * @return the sparsity report
+     * Frees the masks, gradient hooks, dense copies and weight handles this pruner holds. The
+     * weights keep their current values (pruned ones stay zero, as after unprune()). Idempotent;
+     * any later call throws IllegalStateException.
      */
+    @Override
+    public void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (maskSet != null) {
+            try (PointerScope scope = new PointerScope()) {
+                maskSet.release();
+            }
+            maskSet = null;
+        }
+        freeOriginals();
+        freeTargets();
+        state = State.CLOSED;
+    }
+
+    /** Per-layer and total sparsity of the pruned weights. */
     public SparsityReport report() {
+        checkOpen();
         return SparsityReport.of(targets());
+    }
+
+    private void freeTargets() {
+        for (PruneTarget t : targets) {
+            t.weight().close();
+            t.module().close();
+        }
+        targets = List.of();
     }
 
     private void freeOriginals() {
@@ -187,7 +239,14 @@ public final class EasyPrune {
         originals.clear();
     }
 
+    private void checkOpen() {
+        if (state == State.CLOSED) {
+            throw new IllegalStateException("this EasyPrune is closed");
+        }
+    }
+
     private void requirePruned(String call) {
+        checkOpen();
         if (state == State.READY) {
             throw new IllegalStateException(call + " needs prune() first");
         }
@@ -197,6 +256,7 @@ public final class EasyPrune {
     }
 
     private void checkConfigurable() {
+        checkOpen();
         if (state != State.READY) {
             throw new IllegalStateException("configure before prune(); call restore() to change the setup");
         }

@@ -1,6 +1,7 @@
 package dev.torchslim.prune;
 
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
@@ -10,8 +11,10 @@ import org.bytedeco.pytorch.Tensor;
  * Call {@link #step()} once per training step (after the optimizer's step); the final sparsity
  * s_f is reached exactly at t0 + nΔt. Masks are recomputed from the current weights each time
  * (pruned weights are zero, so they stay pruned) and held by gradient hooks in between.
+ * Weights with no elements (Linear(0, n)) are left out. It holds native masks, hooks and weight
+ * handles: {@link #close()} (or try-with-resources) frees them; the weights keep their zeros.
  */
-public final class GradualPruner {
+public final class GradualPruner implements AutoCloseable {
     private final List<PruneTarget> targets;
     private final PruningStrategy strategy;
     private final double initial;
@@ -22,6 +25,7 @@ public final class GradualPruner {
     private long t;
     private MaskSet masks;
     private double current;
+    private boolean closed;
 
     /**
      * @param start     t0, the step of the first pruning update
@@ -40,10 +44,20 @@ public final class GradualPruner {
             throw new IllegalArgumentException("need start >= 0, frequency >= 1, updates >= 1; got start=" + start
                     + ", frequency=" + frequency + ", updates=" + updates);
         }
-        this.targets = Owned.keepTargets(PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, java.util.Set.of()));
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("model has no Conv or Linear weight to prune");
+        List<PruneTarget> found = new java.util.ArrayList<>();
+        // The module dicts of the search die with this scope; the targets are detached from it.
+        try (PointerScope scope = new PointerScope()) {
+            for (PruneTarget t : PruneTargets.find(model, PruneTargets.CONV_AND_LINEAR, java.util.Set.of())) {
+                if (t.weight().numel() > 0) {
+                    found.add(t); // an empty weight (Linear(0, n)) has nothing to prune
+                }
+            }
+            if (found.isEmpty()) {
+                throw new IllegalArgumentException("model has no Conv or Linear weight with elements to prune");
+            }
+            Owned.keepTargets(found);
         }
+        this.targets = found;
         this.strategy = strategy;
         this.initial = initial;
         this.target = target;
@@ -83,14 +97,17 @@ public final class GradualPruner {
      * @return the sparsity after this step
      */
     public double step() {
+        checkOpen();
         long end = start + frequency * updates;
         if (t >= start && t <= end && (t - start) % frequency == 0) {
             double s = sparsityAt(t, initial, target, start, frequency, updates);
-            List<Tensor> next = strategy.masks(targets, s);
-            if (masks != null) {
-                masks.release();
+            try (PointerScope scope = new PointerScope()) {
+                List<Tensor> next = strategy.masks(targets, s);
+                if (masks != null) {
+                    masks.release();
+                }
+                masks = new MaskSet(targets, next, "GradualPruner(" + strategy.name() + ")");
             }
-            masks = new MaskSet(targets, next);
             current = s;
         } else if (masks != null) {
             masks.reapply();
@@ -119,6 +136,7 @@ public final class GradualPruner {
 
     /** Removes the hooks; the weights keep their zeros. */
     public void finish() {
+        checkOpen();
         if (masks != null) {
             masks.reapply();
             masks.release();
@@ -132,6 +150,27 @@ public final class GradualPruner {
      * @return the sparsity report
      */
     public SparsityReport report() {
+        checkOpen();
         return SparsityReport.of(targets);
+    }
+
+    /** finish() and frees the weight handles; idempotent, later calls throw IllegalStateException. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        finish();
+        for (PruneTarget t : targets) {
+            t.weight().close();
+            t.module().close();
+        }
+        closed = true;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this GradualPruner is closed");
+        }
     }
 }

@@ -6,37 +6,19 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Prunes a TorchScript file written by Python's torch.jit.save: only the weights of Conv and
- * Linear submodules change; the output loads in Python. Written to a temp file, then moved.
+ * Prunes a TorchScript file written by Python's torch.jit.save: the weights of Conv*,
+ * ConvTranspose*, Linear (and subclasses such as attention's out_proj), RNN/LSTM/GRU
+ * (weight_ih/hh), MultiheadAttention (in_proj_weight, q/k/v_proj_weight) and, when asked,
+ * Embedding/EmbeddingBag; nothing else changes and the output loads in Python. Written to a temp
+ * file, then moved. The report lists every parameter: pruned, or left out and why.
  */
 public final class TorchScriptPruner {
     /** The pruning methods {@code --method} accepts. */
     public static final Set<String> METHODS = Set.of("l1", "l1-global", "random", "ln", "nm");
 
-    /**
-     * Options of one run; n is the Ln norm order, dim its dimension, nm the N:M pattern.
-     *
-     * @param method one of {@link #METHODS}
-     * @param amount the fraction to prune, in [0, 1]
-     * @param n the Ln norm order (method "ln")
-     * @param dim the Ln dimension (method "ln")
-     * @param nmN the N of N:M (method "nm")
-     * @param nmM the M of N:M (method "nm")
-     * @param seed the seed (method "random")
-     */
-    public record Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed) {
-        /**
-         * Checks the options.
-         *
-         * @param method one of {@link #METHODS}
-         * @param amount the fraction to prune, in [0, 1]
-         * @param n the Ln norm order
-         * @param dim the Ln dimension
-         * @param nmN the N of N:M
-         * @param nmM the M of N:M
-         * @param seed the random seed
-         * @throws IllegalArgumentException when an option is out of range
-         */
+    /** Options of one run; n is the Ln norm order, dim its dimension, nm the N:M pattern. */
+    public record Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed,
+            boolean includeEmbedding) {
         public Options {
             if (!METHODS.contains(method)) {
                 throw new IllegalArgumentException("method must be one of l1, l1-global, random, ln, nm; got '"
@@ -54,29 +36,34 @@ public final class TorchScriptPruner {
             }
         }
 
-        /**
-         * Options for a method and amount; Ln uses the L2 norm over dim 0, N:M is 2:4, seed 0.
-         *
-         * @param method one of {@link #METHODS}
-         * @param amount the fraction to prune, in [0, 1]
-         * @return the options
-         */
+        /** Embeddings left out (pass includeEmbedding to prune them too). */
+        public Options(String method, double amount, double n, int dim, int nmN, int nmM, long seed) {
+            this(method, amount, n, dim, nmN, nmM, seed, false);
+        }
+
         public static Options of(String method, double amount) {
             return new Options(method, amount, 2.0, 0, 2, 4, 0);
+        }
+
+        public Options withEmbeddings(boolean include) {
+            return new Options(method, amount, n, dim, nmN, nmM, seed, include);
         }
     }
 
     private TorchScriptPruner() {}
 
-    /**
-     * Prunes in into out; returns the per-layer sparsity table.
-     *
-     * @param in the TorchScript file to prune
-     * @param out the output file
-     * @param o the method and its options
-     * @return the sparsity table
-     */
+    /** Loads the natives the prune call needs (after NativeLibrary.ensureLoadedWithoutBindings, nothing more). */
+    public static void loadNatives() {
+        dev.torchslim.core.NativeLibrary.load(PruneApi.class);
+    }
+
+    /** Prunes in into out; returns the per-layer sparsity table (with what was left out and why). */
     public static String prune(Path in, Path out, Options o) {
+        return pruneWithReport(in, out, o).table();
+    }
+
+    /** Prunes in into out; returns what happened to every parameter. */
+    public static TorchScriptPruneReport pruneWithReport(Path in, Path out, Options o) {
         if (!Files.isRegularFile(in)) {
             throw new IllegalArgumentException("no TorchScript file at " + in);
         }
@@ -84,7 +71,7 @@ public final class TorchScriptPruner {
         if (parent != null && !Files.isDirectory(parent)) {
             throw new IllegalArgumentException("output directory does not exist: " + parent);
         }
-        return PruneApi.prune_torchscript(in.toString(), out.toString(), o.method(), o.amount(), o.n(), o.dim(),
-                o.nmN(), o.nmM(), o.seed());
+        return TorchScriptPruneReport.parse(PruneApi.prune_torchscript(in.toString(), out.toString(), o.method(),
+                o.amount(), o.n(), o.dim(), o.nmN(), o.nmM(), o.seed(), o.includeEmbedding()));
     }
 }

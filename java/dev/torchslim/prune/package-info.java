@@ -4,7 +4,10 @@
  * Ln structured, N:M, custom masks, first-order Taylor), the Zhu–Gupta
  * {@link dev.torchslim.prune.GradualPruner}, physical channel removal
  * ({@link dev.torchslim.prune.ChannelPruner}) and TorchScript files
- * ({@link dev.torchslim.prune.TorchScriptPruner}).
+ * ({@link dev.torchslim.prune.TorchScriptPruner}: Conv*, ConvTranspose*, Linear and subclasses,
+ * RNN/LSTM/GRU, MultiheadAttention, embeddings on request; its
+ * {@link dev.torchslim.prune.TorchScriptPruneReport} lists every parameter it left out and why).
+ * Pruners hold native masks and hooks: close them (they are AutoCloseable).
  *
  * <h2>Same masks as torch.nn.utils.prune</h2>
  * A fraction {@code amount} of n elements prunes {@code round(amount * n)} of them with Python's

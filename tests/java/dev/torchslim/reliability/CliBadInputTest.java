@@ -50,6 +50,17 @@ class CliBadInputTest {
         for (String m : new String[] {"", "L1", "l2", "magnitude", "l1 ", "nm2:4"}) {
             cases.add(new Case("--method", "prune", "--in", in, "--out", o, "--method", m, "--amount", "0.5"));
         }
+        for (String v : new String[] {"", "embeddings", "Embedding", "conv", "embedding,linear"}) {
+            cases.add(new Case("--include", "prune", "--in", in, "--out", o, "--method", "l1", "--amount", "0.5",
+                    "--include", v));
+        }
+        cases.add(new Case("--json", "prune", "--in", in, "--out", o, "--method", "l1", "--amount", "0.5", "--json", o));
+        cases.add(new Case("--json", "prune", "--in", in, "--out", o, "--method", "l1", "--amount", "0.5", "--json"));
+        for (String flag : new String[] {"include", "json"}) {
+            String v = flag.equals("include") ? "embedding" : dir.resolve("t.json").toString();
+            cases.add(new Case("--" + flag, "prune", "--in", in, "--out", o, "--method", "l1", "--amount", "0.5",
+                    "--" + flag, v, "--" + flag, v));
+        }
         for (String flag : new String[] {"in", "out", "method", "amount", "dim", "seed"}) {
             cases.add(new Case("--" + flag, "prune", "--in", in, "--out", o, "--method", "ln", "--amount", "0.5",
                     "--dim", "0", "--seed", "1", "--" + flag, "0"));
@@ -74,6 +85,10 @@ class CliBadInputTest {
                 cases.add(new Case(f[2], "prune", "--in", f[0], "--out", f[1], "--method", method, "--amount", "0.5"));
             }
         }
+        cases.add(new Case("is a directory", "prune", "--in", in, "--out", o, "--method", "l1", "--amount", "0.5",
+                "--json", sub.toString()));
+        cases.add(new Case("not a regular file", "prune", "--in", in, "--out", o, "--method", "l1", "--amount", "0.5",
+                "--json", "/dev/null"));
         for (String flag : new String[] {"epochs", "seed", "threads"}) {
             for (String v : withRange(BAD_NUMBERS, flag)) {
                 cases.add(new Case("--" + flag, "demo", "--" + flag, v, "--data", dir.resolve("nodata").toString()));

@@ -6,7 +6,8 @@ import org.bytedeco.pytorch.LinearImpl;
 
 /**
  * A fresh JVM that loads TorchSlim and runs one native call; exit 0 means it worked. With
- * "raw" it loads LibTorch through JavaCPP alone, as an application without TorchSlim would.
+ * "raw" it loads LibTorch through JavaCPP alone, as an application without TorchSlim would; with
+ * "light", only what the prune command loads (the baseline of its peak-memory figure).
  */
 public final class LoadProbe {
     private LoadProbe() {}
@@ -14,6 +15,11 @@ public final class LoadProbe {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("raw")) {
             org.bytedeco.javacpp.Loader.load(org.bytedeco.pytorch.global.torch.class);
+        } else if (args.length > 0 && args[0].equals("light")) {
+            // What `./torchslim prune` loads: LibTorch's libraries and TorchSlim's, no bytedeco bindings.
+            NativeLibrary.ensureLoadedWithoutBindings();
+            System.out.println("torch " + CoreApi.torch_version());
+            System.exit(0);
         } else {
             NativeLibrary.ensureLoaded();
         }

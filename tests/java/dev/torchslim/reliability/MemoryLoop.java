@@ -3,6 +3,8 @@ package dev.torchslim.reliability;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.prune.EasyPrune;
+import dev.torchslim.prune.GradualPruner;
+import dev.torchslim.prune.PruningStrategy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,22 @@ public final class MemoryLoop {
             };
             case "no-scope" -> () -> new EasyPrune(model, 0.5).prune().unprune();
             case "restore" -> () -> new EasyPrune(model, 0.5).prune().restore();
-            default -> throw new IllegalArgumentException("kind: scope, no-scope or restore; got " + kind);
+            // Closed pruners: nothing they held outlives them (two pruners, restored in reverse order).
+            case "close" -> () -> {
+                try (EasyPrune a = new EasyPrune(model, 0.5).prune();
+                        EasyPrune b = new EasyPrune(model, 0.3).prune()) {
+                    b.restore();
+                    a.restore();
+                }
+            };
+            case "gradual-close" -> () -> {
+                try (GradualPruner g = new GradualPruner(model, PruningStrategy.l1(), 0, 0.5, 0, 1, 1)) {
+                    g.step();
+                    g.step();
+                }
+            };
+            default -> throw new IllegalArgumentException(
+                    "kind: scope, no-scope, restore, close or gradual-close; got " + kind);
         };
         for (int i = 0; i < warmUp; i++) {
             cycle.run();

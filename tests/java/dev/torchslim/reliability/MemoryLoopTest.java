@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * 10,000 prune/unprune (or prune/restore) cycles on a small model, each inside a TensorScope or
- * without one: resident memory stays within 5% of its value after 2,000 warm-up cycles. Each kind
+ * 10,000 prune/unprune (or prune/restore, or two closed pruners, or a closed GradualPruner) cycles
+ * on a small model, each inside a TensorScope or without one: resident memory stays within 5% of its value after 2,000 warm-up cycles. Each kind
  * runs in its own JVM with nopointergc (a handle nobody frees is never freed, so a leak shows) and a
  * fixed pre-touched heap (so RSS moves only with native memory).
  */
@@ -22,7 +22,7 @@ class MemoryLoopTest {
     static final double TOLERANCE = 0.05;
 
     @ParameterizedTest
-    @ValueSource(strings = {"scope", "no-scope", "restore"})
+    @ValueSource(strings = {"scope", "no-scope", "restore", "close", "gradual-close"})
     void residentMemoryStaysFlat(String kind) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms192m", "-Xmx192m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",

@@ -1,0 +1,138 @@
+package dev.torchslim.prune;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@link TorchScriptPruner} did to each parameter of a file: the weights it pruned (name =
+ * module path + parameter name, shape, parameters, nonzero after pruning) and every parameter it
+ * left out, with the reason. Printed as a table or written as JSON.
+ */
+public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut, double[] nativeMillis) {
+    /** A pruned weight. */
+    public record Pruned(String name, String shape, long params, long nonzero) {
+        public double sparsity() {
+            return params == 0 ? 0 : (double) (params - nonzero) / params;
+        }
+    }
+
+    /** A parameter left as it was, and why. */
+    public record LeftOut(String name, String shape, long params, String reason) {}
+
+    /** nativeMillis: the native load, prune, save, report and free times in ms (empty when not measured). */
+    public TorchScriptPruneReport {
+        pruned = List.copyOf(pruned);
+        leftOut = List.copyOf(leftOut);
+        nativeMillis = nativeMillis.clone();
+    }
+
+    /** Parses the native rows ("pruned\tNAME\tSHAPE\tPARAMS\tNONZERO" / "left\tNAME\tSHAPE\tPARAMS\tREASON"). */
+    static TorchScriptPruneReport parse(String rows) {
+        List<Pruned> pruned = new ArrayList<>();
+        List<LeftOut> left = new ArrayList<>();
+        double[] millis = new double[0];
+        for (String line : rows.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\t", 5);
+            if (f.length != 5) {
+                throw new IllegalStateException("unexpected report row from the native pruner: " + line);
+            }
+            if (f[0].equals("time")) {
+                String[] t = line.split("\t");
+                millis = new double[t.length - 2];
+                for (int i = 0; i < millis.length; i++) {
+                    millis[i] = Double.parseDouble(t[i + 1]);
+                }
+            } else if (f[0].equals("pruned")) {
+                pruned.add(new Pruned(f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4])));
+            } else {
+                left.add(new LeftOut(f[1], f[2], Long.parseLong(f[3]), f[4]));
+            }
+        }
+        return new TorchScriptPruneReport(pruned, left, millis);
+    }
+
+    public long totalParams() {
+        return pruned.stream().mapToLong(Pruned::params).sum();
+    }
+
+    public long totalNonzero() {
+        return pruned.stream().mapToLong(Pruned::nonzero).sum();
+    }
+
+    /** The printed table: pruned weights with their sparsity and a total, then what was left out and why. */
+    public String table() {
+        int width = 24;
+        for (Pruned p : pruned) {
+            width = Math.max(width, p.name().length() + 2);
+        }
+        for (LeftOut l : leftOut) {
+            width = Math.max(width, l.name().length() + 2);
+        }
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12s%12s%10s%n", "weight", "shape", "params",
+                "nonzero", "sparsity"));
+        for (Pruned p : pruned) {
+            s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12d%12d%9.2f%%%n", p.name(), p.shape(),
+                    p.params(), p.nonzero(), 100 * p.sparsity()));
+        }
+        long total = totalParams();
+        long nz = totalNonzero();
+        s.append(String.format(Locale.ROOT, "%-" + (width + 20) + "s%12d%12d%9.2f%%%n", "total (pruned weights)",
+                total, nz, total == 0 ? 0.0 : 100.0 * (total - nz) / total));
+        if (!leftOut.isEmpty()) {
+            long leftParams = leftOut.stream().mapToLong(LeftOut::params).sum();
+            s.append(String.format(Locale.ROOT, "left out: %d parameters (%d values)%n", leftOut.size(), leftParams));
+            for (LeftOut l : leftOut) {
+                s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12d  %s%n", l.name(), l.shape(),
+                        l.params(), l.reason()));
+            }
+        }
+        return s.toString();
+    }
+
+    /** {"pruned":[{name,shape,params,nonzero,sparsity}],"left_out":[{name,shape,params,reason}],"total":{...}}. */
+    public String json() {
+        StringBuilder s = new StringBuilder("{\n  \"pruned\": [");
+        for (int i = 0; i < pruned.size(); i++) {
+            Pruned p = pruned.get(i);
+            s.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
+                    "    {\"name\": %s, \"shape\": %s, \"params\": %d, \"nonzero\": %d, \"sparsity\": %.6f}",
+                    quote(p.name()), p.shape(), p.params(), p.nonzero(), p.sparsity()));
+        }
+        s.append("\n  ],\n  \"left_out\": [");
+        for (int i = 0; i < leftOut.size(); i++) {
+            LeftOut l = leftOut.get(i);
+            s.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
+                    "    {\"name\": %s, \"shape\": %s, \"params\": %d, \"reason\": %s}", quote(l.name()), l.shape(),
+                    l.params(), quote(l.reason())));
+        }
+        long total = totalParams();
+        long nz = totalNonzero();
+        s.append(String.format(Locale.ROOT,
+                "\n  ],\n  \"total\": {\"params\": %d, \"nonzero\": %d, \"sparsity\": %.6f}\n}\n", total, nz,
+                total == 0 ? 0.0 : (double) (total - nz) / total));
+        return s.toString();
+    }
+
+    private static String quote(String text) {
+        StringBuilder s = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> s.append("\\\"");
+                case '\\' -> s.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        s.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        s.append(c);
+                    }
+                }
+            }
+        }
+        return s.append('"').toString();
+    }
+}
