@@ -3,7 +3,8 @@
 #  1. 'java -jar target/torchslim-VERSION.jar --version' and every command's --help;
 #  2. ./torchslim from another directory resolves relative --in/--out there;
 #  3. a separate Maven project, copied outside the clone, depends on the installed artifact,
-#     prunes and quantizes a model, saves, loads and runs it.
+#     prunes and quantizes a model, saves, loads and runs it;
+#  4. javadoc with doclint on the public API: 0 warnings (the release profile fails on any).
 # Prints PASS/FAIL per check; exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,4 +58,9 @@ consumer() {
   "$root/target/pyenv/bin/python" -c "import sys, torch; m = torch.jit.load(sys.argv[1]); print('python runs it:', tuple(m(torch.randn(8, 16)).shape))" "$work/consumer/int8.pt"
 }
 check maven-consumer consumer
+
+javadoc_clean() {  # the release profile's javadoc: doclint "all", any warning fails the build
+  { mvn -B -q -ntp -o -Prelease javadoc:javadoc || mvn -B -q -ntp -Prelease javadoc:javadoc; }
+}
+check javadoc-doclint javadoc_clean
 exit $fail

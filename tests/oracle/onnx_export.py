@@ -16,29 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def make(directory):
-    import torch
     import real_models
-    wanted = {"resnet18.script": "resnet18", "mobilenet_v2.script": "mobilenet_v2", "bert": "bert", "lstm": "lstm"}
-    for name, ctor, shape, how, kind in real_models.models():
-        if name not in wanted:
-            continue
-        out = wanted[name]
-        torch.manual_seed(1)
-        m = ctor().eval()
-        g = torch.Generator().manual_seed(2)
-        if kind == "ids":
-            x = torch.randint(0, 1000, (100, *shape), generator=g)
-            calib = torch.randint(0, 1000, (32, *shape), generator=g)
-        else:
-            x = torch.randn(100, *shape, generator=g)
-            calib = torch.randn(32, *shape, generator=g)
-        with torch.no_grad():
-            ts = torch.jit.script(m) if how == "script" else torch.jit.trace(m, x[:2], check_trace=False)
-            y = ts(calib).argmax(1)
-        ts.save(f"{directory}/{out}.pt")
-        np.save(f"{directory}/{out}.x.npy", x.numpy())
-        torch.save({"x": calib, "y": y}, f"{directory}/{out}.data.pt")
-        print(out, flush=True)
+    real_models.make(directory, only={"resnet18.script": "resnet18", "mobilenet_v2.script": "mobilenet_v2",
+                                      "bert": "bert", "lstm": "lstm"}, n_inputs=100, n_calib=32)
 
 
 def check(files):

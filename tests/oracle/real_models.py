@@ -69,24 +69,29 @@ def models():
     yield "transformer", Encoder, (16, 128), "script", "float"
 
 
-def make(directory):
+def make(directory, only=None, n_inputs=32, n_calib=64):
+    """Saves each model (or those named in only, a dict model name -> file name) with n_inputs test
+    inputs and n_calib calibration rows labelled by the model itself."""
     for name, ctor, shape, how, kind in models():
+        if only is not None and name not in only:
+            continue
+        out = only[name] if only is not None else name
         torch.manual_seed(1)
         m = ctor().eval()
         g = torch.Generator().manual_seed(2)
         if kind == "ids":
-            x = torch.randint(0, 1000, (32, *shape), generator=g)
-            calib = torch.randint(0, 1000, (64, *shape), generator=g)
+            x = torch.randint(0, 1000, (n_inputs, *shape), generator=g)
+            calib = torch.randint(0, 1000, (n_calib, *shape), generator=g)
         else:
-            x = torch.randn(32, *shape, generator=g)
-            calib = torch.randn(64, *shape, generator=g)
+            x = torch.randn(n_inputs, *shape, generator=g)
+            calib = torch.randn(n_calib, *shape, generator=g)
         with torch.no_grad():
             ts = torch.jit.script(m) if how == "script" else torch.jit.trace(m, x[:2], check_trace=False)
             y = ts(calib).argmax(1)
-        ts.save(f"{directory}/{name}.pt")
-        np.save(f"{directory}/{name}.x.npy", x.numpy())
-        torch.save({"x": calib, "y": y}, f"{directory}/{name}.data.pt")
-        print(name, sum(p.numel() for p in m.parameters()), flush=True)
+        ts.save(f"{directory}/{out}.pt")
+        np.save(f"{directory}/{out}.x.npy", x.numpy())
+        torch.save({"x": calib, "y": y}, f"{directory}/{out}.data.pt")
+        print(out, sum(p.numel() for p in m.parameters()), flush=True)
 
 
 def python_int8(ref_file, mode, data_file):

@@ -187,27 +187,11 @@ final class RecurrentOps {
     }
 
     static byte[] reorder(byte[] w, int hidden, int cols) {
-        byte[] out = new byte[w.length];
-        int block = hidden * cols;
-        int[] from = {0, 3, 1, 2};
-        for (int k = 0; k < 4; k++) {
-            System.arraycopy(w, from[k] * block, out, k * block, block);
-        }
-        return out;
+        return reorderGates(w, new byte[w.length], hidden, cols);
     }
 
     private static byte[] concatBytes(List<byte[]> parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return concatArrays(parts, byte[]::new);
     }
 
     private static TensorData weight(NodeContext c, Val v) {
@@ -234,7 +218,15 @@ final class RecurrentOps {
 
     /** Gate blocks i, f, g, o (rows of cols values each, hidden rows per gate) to i, o, f, g. */
     static float[] reorder(float[] w, int hidden, int cols) {
-        float[] out = new float[w.length];
+        return reorderGates(w, new float[w.length], hidden, cols);
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        return concatArrays(parts, float[]::new);
+    }
+
+    /** Copies gate blocks i, f, g, o of w into out as i, o, f, g; w and out are primitive arrays. */
+    private static <A> A reorderGates(A w, A out, int hidden, int cols) {
         int block = hidden * cols;
         int[] from = {0, 3, 1, 2};
         for (int k = 0; k < 4; k++) {
@@ -243,16 +235,18 @@ final class RecurrentOps {
         return out;
     }
 
-    private static float[] concat(List<float[]> parts) {
+    /** The primitive arrays of parts one after another, in a new array made by make. */
+    private static <A> A concatArrays(List<A> parts, java.util.function.IntFunction<A> make) {
         int n = 0;
-        for (float[] p : parts) {
-            n += p.length;
+        for (A p : parts) {
+            n += java.lang.reflect.Array.getLength(p);
         }
-        float[] out = new float[n];
+        A out = make.apply(n);
         int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
+        for (A p : parts) {
+            int len = java.lang.reflect.Array.getLength(p);
+            System.arraycopy(p, 0, out, at, len);
+            at += len;
         }
         return out;
     }

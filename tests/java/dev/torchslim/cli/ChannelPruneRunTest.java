@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.oracle.GraphModels;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
@@ -21,21 +18,7 @@ class ChannelPruneRunTest {
     Path dir;
 
     private String run(int expected, String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            String[] all = new String[args.length + 1];
-            all[0] = "prune";
-            System.arraycopy(args, 0, all, 1, args.length);
-            rc = Main.run(all);
-        } finally {
-            System.setOut(old);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(expected, rc, out);
-        return out;
+        return CliRun.run("prune", expected, args);
     }
 
     @Test
