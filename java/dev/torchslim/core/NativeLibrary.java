@@ -68,7 +68,12 @@ public final class NativeLibrary {
         }
     }
 
-    /** Loads the natives of one binding class (called from their static initialisers). */
+    /**
+     * Loads the natives of one binding class (called from their static initialisers); LibTorch's
+     * first, once. Idempotent.
+     *
+     * @param bindingClass the JavaCPP binding class whose natives to load
+     */
     public static synchronized void load(Class<?> bindingClass) {
         if (LOADED.contains(bindingClass)) {
             return;

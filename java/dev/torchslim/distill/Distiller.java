@@ -56,6 +56,14 @@ public final class Distiller {
     /**
      * As {@link #fit(ScriptModel, Tensor, TensorData, KdConfig, GraphTrainer.Config)}, data-parallel
      * over the group's ranks when it is not null (the global batch split among them).
+     *
+     * @param student the model to train, in place
+     * @param teacherLogits the teacher's outputs, one row per row of data
+     * @param data inputs and labels
+     * @param kd temperature and soft-loss weight
+     * @param config batch size (the global batch when data-parallel), learning rate, epochs and seed
+     * @param group the ranks to train over, or null for one process
+     * @return the mean loss of each epoch
      */
     public static List<Double> fit(ScriptModel student, Tensor teacherLogits, TensorData data, KdConfig kd,
             GraphTrainer.Config config, DataParallelGroup group) {

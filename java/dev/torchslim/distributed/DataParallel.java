@@ -50,6 +50,12 @@ public final class DataParallel {
      * Checks that every rank holds the same architecture (parameter and buffer names, shapes,
      * dtypes; a {@link DistributedException} names the first difference), then copies rank 0's
      * parameters and buffers to every rank. {@code trainable} are the parameters the optimizer steps.
+     *
+     * @param group the ranks
+     * @param model this rank's model
+     * @param trainable the parameters the optimizer steps (their gradients are all-reduced); not empty
+     * @return the per-step hooks for the training loop
+     * @throws DistributedException if the ranks hold different architectures or a collective fails
      */
     public static DataParallel prepare(DataParallelGroup group, ScriptModel model, List<Tensor> trainable) {
         if (group == null || model == null || trainable == null) {
@@ -85,6 +91,11 @@ public final class DataParallel {
      * LibTorch's observer insertion (QAT) numbers the observers in an order that varies between
      * processes, so the same name would mean different observers on different ranks. On rank 0
      * returns {@code local}; elsewhere closes it and returns rank 0's copy.
+     *
+     * @param group the ranks
+     * @param local this rank's model
+     * @return rank 0's model: {@code local} on rank 0, a loaded copy elsewhere
+     * @throws DistributedException if the model cannot be passed
      */
     public static ScriptModel fromRank0(DataParallelGroup group, ScriptModel local) {
         String key = "model-file/" + group.nextSequence();
@@ -122,11 +133,20 @@ public final class DataParallel {
         }
     }
 
+    /**
+     * The ranks this model is trained over.
+     *
+     * @return the group
+     */
     public DataParallelGroup group() {
         return group;
     }
 
-    /** Whether the ranks started from different parameter values (rank 0's were copied to all). */
+    /**
+     * Whether the ranks started from different parameter values (rank 0's were copied to all).
+     *
+     * @return true if some rank's parameters differed from the others' before the copy
+     */
     public boolean parametersDiffered() {
         return parametersDiffered;
     }
@@ -135,12 +155,27 @@ public final class DataParallel {
      * This rank's rows of one global batch {@code order[from .. from+count)}: every world-size-th
      * row starting at this rank's index, which is what PyTorch's DistributedSampler gives each
      * rank of the same permutation; the ranks' shares together are the global batch.
+     *
+     * @param order the epoch's row order
+     * @param from the global batch's first position in {@code order}
+     * @param count the global batch's size
+     * @return this rank's row indices
      */
     public long[] shard(long[] order, int from, int count) {
         return shard(order, from, count, group.rank(), group.worldSize());
     }
 
-    /** Rank r of w's rows of the global batch {@code order[from .. from+count)} (see {@link #shard(long[], int, int)}). */
+    /**
+     * Rank r of w's rows of the global batch {@code order[from .. from+count)} (see {@link #shard(long[], int, int)}).
+     *
+     * @param order the epoch's row order
+     * @param from the global batch's first position in {@code order}
+     * @param count the global batch's size
+     * @param r the rank
+     * @param w the world size
+     * @return rank r's row indices
+     * @throws IllegalArgumentException if r is not a rank of w or the batch lies outside {@code order}
+     */
     public static long[] shard(long[] order, int from, int count, int r, int w) {
         if (w < 1 || r < 0 || r >= w || from < 0 || count < 0 || from + count > order.length) {
             throw new IllegalArgumentException("no shard " + r + " of " + w + " of rows [" + from + ", " + (from + count)
@@ -158,6 +193,12 @@ public final class DataParallel {
      * After backward: every gradient becomes the gradient of the mean loss over the global batch
      * (each rank's mean-loss gradient weighted by localRows / globalRows, summed over the ranks);
      * returns that global mean loss.
+     *
+     * @param localRows the rows of the global batch this rank ran
+     * @param globalRows the rows of the whole global batch
+     * @param localLoss this rank's mean loss over its rows
+     * @return the mean loss over the global batch
+     * @throws DistributedException if a collective fails
      */
     public double reduceGradients(int localRows, int globalRows, double localLoss) {
         double w = (double) localRows / globalRows;

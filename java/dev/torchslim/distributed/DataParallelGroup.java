@@ -30,7 +30,12 @@ import org.bytedeco.pytorch.Work;
  */
 public final class DataParallelGroup extends NativeResource {
     /** The collective library: gloo for CPU tensors, NCCL for CUDA tensors. */
-    public enum BackendKind { GLOO, NCCL }
+    public enum BackendKind {
+        /** Gloo, for tensors on the CPU. */
+        GLOO,
+        /** NCCL, for tensors on CUDA devices. */
+        NCCL
+    }
 
     private final Rendezvous rendezvous;
     private final BackendKind kind;
@@ -45,12 +50,25 @@ public final class DataParallelGroup extends NativeResource {
         this.backend = backend;
     }
 
-    /** Joins with gloo (CPU). Blocks until every rank has joined or the rendezvous timeout passes. */
+    /**
+     * Joins with gloo (CPU). Blocks until every rank has joined or the rendezvous timeout passes.
+     *
+     * @param r where the ranks meet and this process's rank
+     * @return this rank's member of the group
+     * @throws DistributedException if the store cannot be reached or the group not formed in time
+     */
     public static DataParallelGroup join(Rendezvous r) {
         return join(r, BackendKind.GLOO);
     }
 
-    /** Joins with the given backend. */
+    /**
+     * Joins with the given backend. Blocks until every rank has joined or the rendezvous timeout passes.
+     *
+     * @param r where the ranks meet and this process's rank
+     * @param kind the collective library
+     * @return this rank's member of the group
+     * @throws DistributedException if the store cannot be reached or the group not formed in time
+     */
     public static DataParallelGroup join(Rendezvous r, BackendKind kind) {
         if (r == null || kind == null) {
             throw new IllegalArgumentException("rendezvous and backend must not be null");
@@ -123,23 +141,50 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
+    /**
+     * This process's rank.
+     *
+     * @return the rank, in {@code [0, worldSize())}
+     */
     public int rank() {
         return rendezvous.rank();
     }
 
+    /**
+     * The number of ranks in the group.
+     *
+     * @return the world size
+     */
     public int worldSize() {
         return rendezvous.worldSize();
     }
 
+    /**
+     * Where the ranks met.
+     *
+     * @return the rendezvous this group was joined through
+     */
     public Rendezvous rendezvous() {
         return rendezvous;
     }
 
+    /**
+     * The collective library the group runs on.
+     *
+     * @return gloo or NCCL
+     */
     public BackendKind backendKind() {
         return kind;
     }
 
-    /** Starts an in-place all-reduce of one tensor; wait for it with {@link #await}. */
+    /**
+     * Starts an in-place all-reduce of one tensor; wait for it with {@link #await}.
+     *
+     * @param t the tensor, replaced by the reduction over all ranks
+     * @param op the reduction (sum, min, max, ...)
+     * @return the pending collective
+     * @throws DistributedException if the collective cannot be started
+     */
     public Work allReduceAsync(Tensor t, ReduceOp.RedOpType op) {
         try (Use use = use(); TensorVector v = new TensorVector(t)) {
             // Fresh options each call: a reused AllreduceOptions reverts to SUM after its first use
@@ -154,12 +199,25 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** In-place all-reduce of one tensor (sum, min, max, ...). */
+    /**
+     * In-place all-reduce of one tensor (sum, min, max, ...); returns when it is done.
+     *
+     * @param t the tensor, replaced by the reduction over all ranks
+     * @param op the reduction
+     * @throws DistributedException if a peer died or the timeout passed
+     */
     public void allReduce(Tensor t, ReduceOp.RedOpType op) {
         await(allReduceAsync(t, op), "all-reduce");
     }
 
-    /** Starts an in-place broadcast of one tensor from root. */
+    /**
+     * Starts an in-place broadcast of one tensor from root; wait for it with {@link #await}.
+     *
+     * @param t the tensor: sent on root, overwritten on every other rank
+     * @param root the rank whose values are sent
+     * @return the pending collective
+     * @throws DistributedException if the collective cannot be started
+     */
     public Work broadcastAsync(Tensor t, int root) {
         try (Use use = use(); TensorVector v = new TensorVector(t)) {
             BroadcastOptions o = new BroadcastOptions();
@@ -172,7 +230,13 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** In-place broadcast of one tensor from root. */
+    /**
+     * In-place broadcast of one tensor from root; returns when it is done.
+     *
+     * @param t the tensor: sent on root, overwritten on every other rank
+     * @param root the rank whose values are sent
+     * @throws DistributedException if a peer died or the timeout passed
+     */
     public void broadcast(Tensor t, int root) {
         await(broadcastAsync(t, root), "broadcast");
     }
@@ -188,7 +252,14 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** Waits for a collective; a dead peer or a timeout becomes a {@link DistributedException}. */
+    /**
+     * Waits for a collective, then closes it; a dead peer or a timeout becomes a
+     * {@link DistributedException}.
+     *
+     * @param work the pending collective
+     * @param what the collective's name, for the message
+     * @throws DistributedException if the collective failed
+     */
     public void await(Work work, String what) {
         try {
             work._wait();
@@ -199,7 +270,13 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** Waits for every collective, failing on the first error (the rest are still waited for). */
+    /**
+     * Waits for every collective, failing on the first error (the rest are still waited for).
+     *
+     * @param works the pending collectives
+     * @param what the collectives' name, for the message
+     * @throws DistributedException the first collective's failure
+     */
     public void awaitAll(List<Work> works, String what) {
         DistributedException first = null;
         for (Work w : works) {
@@ -216,7 +293,13 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** A small string every rank can read (the model signatures use it). */
+    /**
+     * Publishes a small string every rank can read (the model signatures use it).
+     *
+     * @param key the name under which the ranks read it
+     * @param value the string
+     * @throws DistributedException if the store cannot be written
+     */
     public void publish(String key, String value) {
         try (Use use = use()) {
             store.set("torchslim/" + key, value);
@@ -225,7 +308,13 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** A string published by some rank; waits up to the timeout for it. */
+    /**
+     * A string published by some rank; waits up to the timeout for it.
+     *
+     * @param key the name it was published under
+     * @return the string
+     * @throws DistributedException if it does not arrive in time or the store fails
+     */
     public String read(String key) {
         try (Use use = use()) {
             return store.get_to_str("torchslim/" + key);
@@ -234,7 +323,13 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** Bytes every rank can read (a whole model file: see {@link DataParallel#fromRank0}). */
+    /**
+     * Publishes bytes every rank can read (a whole model file: see {@link DataParallel#fromRank0}).
+     *
+     * @param key the name under which the ranks read them
+     * @param value the bytes
+     * @throws DistributedException if the store cannot be written
+     */
     public void publishBytes(String key, byte[] value) {
         try (Use use = use(); org.bytedeco.pytorch.ByteVector v = new org.bytedeco.pytorch.ByteVector(value)) {
             store.set("torchslim/" + key, v);
@@ -243,7 +338,13 @@ public final class DataParallelGroup extends NativeResource {
         }
     }
 
-    /** Bytes published by some rank; waits up to the timeout for them. */
+    /**
+     * Bytes published by some rank; waits up to the timeout for them.
+     *
+     * @param key the name they were published under
+     * @return the bytes
+     * @throws DistributedException if they do not arrive in time or the store fails
+     */
     public byte[] readBytes(String key) {
         try (Use use = use(); org.bytedeco.pytorch.ByteVector v = store.get("torchslim/" + key)) {
             return v.get();

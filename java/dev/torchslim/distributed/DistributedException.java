@@ -9,10 +9,21 @@ import dev.torchslim.core.TorchSlimException;
 public class DistributedException extends TorchSlimException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A failure with a message.
+     *
+     * @param message what failed, naming the rank and the address
+     */
     public DistributedException(String message) {
         super(message);
     }
 
+    /**
+     * A failure with a message and the underlying error.
+     *
+     * @param message what failed, naming the rank and the address
+     * @param cause the c10d, gloo or I/O error
+     */
     public DistributedException(String message, Throwable cause) {
         super(message, cause);
     }

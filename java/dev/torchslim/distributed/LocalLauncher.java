@@ -26,7 +26,18 @@ import java.util.concurrent.TimeUnit;
 public final class LocalLauncher {
     private LocalLauncher() {}
 
-    /** The exit status: 0 when every rank exits 0, otherwise the first failing rank's (non-zero). */
+    /**
+     * Starts {@code nproc} ranks of {@code mainClass} and waits for all of them to exit.
+     *
+     * @param nproc the number of ranks, at least 1
+     * @param mainClass the class whose {@code main} every rank runs
+     * @param args the arguments of every rank's {@code main}
+     * @param grace how long the other ranks may run after one fails before they are killed
+     * @param out where the ranks' prefixed output and the launcher's messages go
+     * @return the exit status: 0 when every rank exits 0, otherwise the first failing rank's (non-zero)
+     * @throws IOException if a rank cannot be started or no free port is found
+     * @throws InterruptedException if this thread is interrupted while waiting (the ranks are killed)
+     */
     public static int run(int nproc, String mainClass, List<String> args, Duration grace, PrintStream out)
             throws IOException, InterruptedException {
         if (nproc < 1) {

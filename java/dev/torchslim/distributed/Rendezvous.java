@@ -8,11 +8,29 @@ import java.util.Map;
  * address and port of rank 0's TCP store. Named as torchrun names them ({@code RANK},
  * {@code WORLD_SIZE}, {@code MASTER_ADDR}, {@code MASTER_PORT}) so a job launched by torchrun,
  * Slurm scripts or Kubernetes operators that set them runs unchanged.
+ *
+ * @param rank this process's rank, in {@code [0, worldSize)}
+ * @param worldSize the number of ranks, at least 1
+ * @param masterAddr the host of rank 0's store
+ * @param masterPort the port of rank 0's store, in {@code [1, 65535]}
+ * @param timeout how long joining and each collective may wait, positive
  */
 public record Rendezvous(int rank, int worldSize, String masterAddr, int masterPort, Duration timeout) {
+    /** The timeout when none is given: 60 s. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    /** The store's port when neither an argument nor MASTER_PORT gives one (torchrun's default). */
     public static final int DEFAULT_PORT = 29500;
 
+    /**
+     * Checks the values.
+     *
+     * @param rank this process's rank, in {@code [0, worldSize)}
+     * @param worldSize the number of ranks, at least 1
+     * @param masterAddr the host of rank 0's store, not blank
+     * @param masterPort the port of rank 0's store, in {@code [1, 65535]}
+     * @param timeout how long joining and each collective may wait, positive
+     * @throws IllegalArgumentException if a value is out of range or missing
+     */
     public Rendezvous {
         if (worldSize < 1) {
             throw new IllegalArgumentException("world size must be >= 1, got " + worldSize);
@@ -32,7 +50,11 @@ public record Rendezvous(int rank, int worldSize, String masterAddr, int masterP
         }
     }
 
-    /** "host:port" of rank 0's store, for messages. */
+    /**
+     * "host:port" of rank 0's store, for messages.
+     *
+     * @return the store's address
+     */
     public String address() {
         return masterAddr + ":" + masterPort;
     }
@@ -41,6 +63,16 @@ public record Rendezvous(int rank, int worldSize, String masterAddr, int masterP
      * The rendezvous from explicit values, each falling back to the environment variable torchrun
      * sets (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT); null where neither gives a world size
      * (a single process). MASTER_ADDR defaults to 127.0.0.1, MASTER_PORT to 29500.
+     *
+     * @param rank the rank, or null to read RANK
+     * @param worldSize the world size, or null to read WORLD_SIZE
+     * @param masterAddr the store's host, or null to read MASTER_ADDR
+     * @param masterPort the store's port, or null to read MASTER_PORT
+     * @param timeout the timeout, or null for {@link #DEFAULT_TIMEOUT}
+     * @param env the environment to read (usually {@code System.getenv()})
+     * @return the rendezvous, or null for a single process
+     * @throws IllegalArgumentException if a rank is given without a world size, a world size without
+     *     a rank, an environment variable is not an integer, or a value is out of range
      */
     public static Rendezvous resolve(Integer rank, Integer worldSize, String masterAddr, Integer masterPort,
             Duration timeout, Map<String, String> env) {

@@ -25,9 +25,25 @@ import org.bytedeco.pytorch.global.torch;
 public final class OnnxExporter {
     private OnnxExporter() {}
 
-    /** What was written: the file, its size, and how many nodes of each ONNX op it has. */
+    /**
+     * What was written: the file, its size, and how many nodes of each ONNX op it has.
+     *
+     * @param file the ONNX file
+     * @param bytes its size in bytes
+     * @param onnxOps ONNX op type -> number of nodes of that type
+     */
     public record Result(Path file, long bytes, Map<String, Integer> onnxOps) {}
 
+    /**
+     * Exports model's forward as an ONNX file (written to a temp file, then moved to out).
+     *
+     * @param model the model to export
+     * @param options the input shapes and types, batch and opset
+     * @param out the ONNX file to write
+     * @return the file, its size and its op counts
+     * @throws UnsupportedOpException if an op has no ONNX mapping (nothing is written then)
+     * @throws java.io.UncheckedIOException if the graph cannot be described or the file written
+     */
     public static Result export(ScriptModel model, OnnxExportOptions options, Path out) {
         if (model == null || options == null || out == null) {
             throw new IllegalArgumentException("model, options and out must not be null");

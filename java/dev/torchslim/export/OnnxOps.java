@@ -37,7 +37,11 @@ public final class OnnxOps {
         return HANDLERS.size();
     }
 
-    /** The TorchScript op kinds the exporter maps (e.g. "aten::conv2d", "quantized::linear"). */
+    /**
+     * The TorchScript op kinds the exporter maps (e.g. "aten::conv2d", "quantized::linear").
+     *
+     * @return an unmodifiable view of the mapped op kinds
+     */
     public static Set<String> supported() {
         return Collections.unmodifiableSet(HANDLERS.keySet());
     }

@@ -105,11 +105,23 @@ public final class EasyPrune implements AutoCloseable {
         return state == State.READY ? PruneTargets.find(model, filter, skip) : targets;
     }
 
-    /** Weights the filter accepted but prune() left dense, with the reason ("fc0: empty weight [4, 0]"). */
+    /**
+     * Weights the filter accepted but prune() left dense, with the reason ("fc0: empty weight [4, 0]").
+     *
+     * @return one line per weight left out, empty before prune()
+     */
     public List<String> leftOut() {
         return List.copyOf(leftOut);
     }
 
+    /**
+     * Masks the weights the filter and skip list select (weights without elements are left out):
+     * the strategy chooses the masks, the dense weights are kept for {@link #restore()}, and the
+     * masks hold through training until {@link #unprune()}.
+     *
+     * @return this pruner
+     * @throws IllegalStateException if already pruned, finished or closed, or no weight is left to prune
+     */
     public EasyPrune prune() {
         if (state == State.PRUNED) {
             throw new IllegalStateException("prune() was already called: call unprune() or restore() first");
@@ -218,7 +230,11 @@ public final class EasyPrune implements AutoCloseable {
         state = State.CLOSED;
     }
 
-    /** Per-layer and total sparsity of the pruned weights. */
+    /**
+     * Per-layer and total sparsity of the pruned weights.
+     *
+     * @return the sparsity of every target weight now
+     */
     public SparsityReport report() {
         checkOpen();
         return SparsityReport.of(targets());

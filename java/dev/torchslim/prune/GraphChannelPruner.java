@@ -19,6 +19,7 @@ import org.bytedeco.pytorch.TensorVector;
  * smaller TorchScript model in eval form (forward inlined, training flag folded) that Python loads.
  */
 public final class GraphChannelPruner {
+    /** The importance criteria {@link Options} accepts. */
     public static final Set<String> IMPORTANCES = Set.of("l1", "l2", "bn", "random", "taylor");
 
     /** A group of channels that leave together: units (a channel, or a whole attention head) of width. */
@@ -36,9 +37,25 @@ public final class GraphChannelPruner {
     /**
      * Options: importance (l1, l2, bn, random, taylor), default ratio amount, per-group ratios by
      * group id, ignored module names (a group touching one keeps its channels), random seed.
+     *
+     * @param importance the importance criterion, one of {@link #IMPORTANCES}
+     * @param amount the ratio of units each group loses when {@code ratios} names no ratio for it
+     * @param ratios ratios by group id, overriding {@code amount}
+     * @param ignore module names whose groups keep all their channels
+     * @param seed the seed of the random importance
      */
     public record Options(String importance, double amount, Map<Integer, Double> ratios, List<String> ignore,
             long seed) {
+        /**
+         * Checks the criterion and the ratios; null ratios or ignore become empty.
+         *
+         * @param importance the importance criterion, one of {@link #IMPORTANCES}
+         * @param amount the default ratio, in [0, 1]
+         * @param ratios ratios by group id, each in [0, 1]
+         * @param ignore module names whose groups keep all their channels
+         * @param seed the seed of the random importance
+         * @throws IllegalArgumentException if the criterion is unknown or a ratio out of range
+         */
         public Options {
             if (!IMPORTANCES.contains(importance)) {
                 throw new IllegalArgumentException("importance must be one of l1, l2, bn, random, taylor; got '"
@@ -52,14 +69,33 @@ public final class GraphChannelPruner {
             ignore = List.copyOf(ignore == null ? List.of() : ignore);
         }
 
+        /**
+         * Options with one ratio for every group, nothing ignored, seed 0.
+         *
+         * @param importance the importance criterion, one of {@link #IMPORTANCES}
+         * @param amount the ratio of units each group loses
+         * @return the options
+         */
         public static Options of(String importance, double amount) {
             return new Options(importance, amount, Map.of(), List.of(), 0);
         }
 
+        /**
+         * These options with other per-group ratios.
+         *
+         * @param r ratios by group id
+         * @return the new options
+         */
         public Options withRatios(Map<Integer, Double> r) {
             return new Options(importance, amount, r, ignore, seed);
         }
 
+        /**
+         * These options with other ignored module names.
+         *
+         * @param names module names whose groups keep all their channels
+         * @return the new options
+         */
         public Options withIgnore(List<String> names) {
             return new Options(importance, amount, ratios, names, seed);
         }
@@ -70,7 +106,13 @@ public final class GraphChannelPruner {
 
     private GraphChannelPruner() {}
 
-    /** The channel groups of model run on inputs (one example batch, for the shapes). */
+    /**
+     * The channel groups of model run on inputs (one example batch, for the shapes).
+     *
+     * @param model the model
+     * @param inputs one example tensor per forward argument
+     * @return the groups and the channels that cannot leave
+     */
     public static Analysis analyse(ScriptModel model, List<Tensor> inputs) {
         check(model, inputs);
         String text;
@@ -94,7 +136,16 @@ public final class GraphChannelPruner {
         return new Analysis(List.copyOf(groups), List.copyOf(fixed));
     }
 
-    /** Importance of each unit of each group (group id -> scores in unit order). */
+    /**
+     * Importance of each unit of each group (group id -> scores in unit order).
+     *
+     * @param model the model
+     * @param inputs one example tensor per forward argument
+     * @param targets class indices of the inputs' rows, needed only for taylor importance (else null)
+     * @param importance the criterion, one of {@link #IMPORTANCES}
+     * @param seed the seed of the random importance
+     * @return scores by group id, in unit order
+     */
     public static Map<Integer, double[]> importance(ScriptModel model, List<Tensor> inputs, Tensor targets,
             String importance, long seed) {
         check(model, inputs);
@@ -119,7 +170,15 @@ public final class GraphChannelPruner {
         return out;
     }
 
-    /** Removes channels; targets (class indices) are needed only for taylor importance. */
+    /**
+     * Removes channels; targets (class indices) are needed only for taylor importance.
+     *
+     * @param model the model, left unchanged
+     * @param inputs one example tensor per forward argument
+     * @param targets class indices of the inputs' rows, or null
+     * @param o what to remove
+     * @return the pruned model (a new one to close), the changed tensors and the units per group
+     */
     public static Result prune(ScriptModel model, List<Tensor> inputs, Tensor targets, Options o) {
         return run(model, inputs, targets, o, false);
     }
@@ -127,6 +186,12 @@ public final class GraphChannelPruner {
     /**
      * The same choice of channels as prune, zeroed in place of removed (every shape kept): the
      * reference of the removal invariant.
+     *
+     * @param model the model, left unchanged
+     * @param inputs one example tensor per forward argument
+     * @param targets class indices of the inputs' rows, or null
+     * @param o what to zero
+     * @return a new model with the chosen channels zeroed
      */
     public static ScriptModel zeroChosen(ScriptModel model, List<Tensor> inputs, Tensor targets, Options o) {
         return run(model, inputs, targets, o, true).model();

@@ -13,7 +13,15 @@ import java.util.TreeMap;
 public final class LatencyRatios {
     private LatencyRatios() {}
 
-    /** importance: group id -> unit scores (GraphChannelPruner.importance); targetMs > 0. */
+    /**
+     * Chooses per-group ratios that bring the table's predicted latency down to the target.
+     *
+     * @param table the measured latency table
+     * @param importance group id -> unit scores ({@link GraphChannelPruner#importance})
+     * @param targetMs the latency target in milliseconds, &gt; 0
+     * @return ratios by group id (groups left dense are absent); the target may be missed when
+     *     every step is taken
+     */
     public static Map<Integer, Double> choose(LatencyTable table, Map<Integer, double[]> importance, double targetMs) {
         if (!(targetMs > 0)) {
             throw new IllegalArgumentException("target latency must be > 0 ms, got " + targetMs);

@@ -27,7 +27,18 @@ public final class LatencyTable {
         this.savedMs = savedMs;
     }
 
-    /** Measures groups (ids of the analysis) at ratios, runs timed forward passes per entry. */
+    /**
+     * Measures groups (ids of the analysis) at ratios, runs timed forward passes per entry.
+     *
+     * @param model the dense model
+     * @param example one example tensor per forward argument, for the pruning analysis
+     * @param batch the input the forward passes are timed on
+     * @param groups the group ids to measure
+     * @param ratios the ratios each group is pruned at, ascending
+     * @param runs timed forward passes per model and entry, at least 1
+     * @param importance the criterion that chooses the channels, one of {@link GraphChannelPruner#IMPORTANCES}
+     * @return the table
+     */
     public static LatencyTable measure(ScriptModel model, List<Tensor> example, Tensor batch, Set<Integer> groups,
             double[] ratios, int runs, String importance) {
         if (ratios.length == 0 || runs < 1) {
@@ -53,7 +64,15 @@ public final class LatencyTable {
         return new LatencyTable(dense.length == 0 ? 0 : dense[dense.length / 2], ratios.clone(), saved);
     }
 
-    /** Median ms of the two models' forward passes, alternated run by run after a warm-up. */
+    /**
+     * Median ms of the two models' forward passes, alternated run by run after a warm-up.
+     *
+     * @param a the first model
+     * @param b the second model
+     * @param x the input of both
+     * @param runs timed passes per model, at least 1
+     * @return {@code {a's median ms, b's median ms}}
+     */
     public static double[] interleaved(ScriptModel a, ScriptModel b, Tensor x, int runs) {
         double[] ta = new double[runs];
         double[] tb = new double[runs];
@@ -77,15 +96,31 @@ public final class LatencyTable {
         return new double[] {ta[runs / 2], tb[runs / 2]};
     }
 
+    /**
+     * The dense model's median forward time.
+     *
+     * @return milliseconds: the median of the dense medians measured beside each entry
+     */
     public double denseMs() {
         return denseMs;
     }
 
+    /**
+     * The ratios each group was measured at.
+     *
+     * @return a copy of the ratios
+     */
     public double[] ratios() {
         return ratios.clone();
     }
 
-    /** Milliseconds saved by pruning group alone at ratio (linear between measured ratios, 0 at 0). */
+    /**
+     * Milliseconds saved by pruning group alone at ratio (linear between measured ratios, 0 at 0).
+     *
+     * @param group the group id
+     * @param ratio the ratio
+     * @return the saved milliseconds; 0 for a group not measured
+     */
     public double savedMs(int group, double ratio) {
         double[] s = savedMs.get(group);
         if (s == null || ratio <= 0) {
@@ -103,7 +138,12 @@ public final class LatencyTable {
         return prevS;
     }
 
-    /** Predicted ms of the model pruned at the given per-group ratios (savings assumed additive). */
+    /**
+     * Predicted ms of the model pruned at the given per-group ratios (savings assumed additive).
+     *
+     * @param groupRatios ratios by group id
+     * @return the predicted milliseconds, at least 0
+     */
     public double predictMs(Map<Integer, Double> groupRatios) {
         double t = denseMs;
         for (Map.Entry<Integer, Double> e : groupRatios.entrySet()) {
@@ -112,6 +152,11 @@ public final class LatencyTable {
         return Math.max(t, 0);
     }
 
+    /**
+     * The measured groups.
+     *
+     * @return their ids
+     */
     public Set<Integer> groups() {
         return savedMs.keySet();
     }

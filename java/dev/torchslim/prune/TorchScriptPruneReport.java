@@ -8,19 +8,48 @@ import java.util.Locale;
  * What {@link TorchScriptPruner} did to each parameter of a file: the weights it pruned (name =
  * module path + parameter name, shape, parameters, nonzero after pruning) and every parameter it
  * left out, with the reason. Printed as a table or written as JSON.
+ *
+ * @param pruned the pruned weights, in the file's order
+ * @param leftOut the parameters left as they were
+ * @param nativeMillis the native load, prune, save, report and free times in ms (empty when not measured)
  */
 public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut, double[] nativeMillis) {
-    /** A pruned weight. */
+    /**
+     * A pruned weight.
+     *
+     * @param name module path + parameter name
+     * @param shape the weight's shape, as text
+     * @param params the weight's number of values
+     * @param nonzero its values that are not zero after pruning
+     */
     public record Pruned(String name, String shape, long params, long nonzero) {
+        /**
+         * The fraction of the weight's values that are zero.
+         *
+         * @return {@code (params - nonzero) / params}, 0 for an empty weight
+         */
         public double sparsity() {
             return params == 0 ? 0 : (double) (params - nonzero) / params;
         }
     }
 
-    /** A parameter left as it was, and why. */
+    /**
+     * A parameter left as it was, and why.
+     *
+     * @param name module path + parameter name
+     * @param shape the parameter's shape, as text
+     * @param params the parameter's number of values
+     * @param reason why it was left out
+     */
     public record LeftOut(String name, String shape, long params, String reason) {}
 
-    /** nativeMillis: the native load, prune, save, report and free times in ms (empty when not measured). */
+    /**
+     * Copies the lists and the times.
+     *
+     * @param pruned the pruned weights
+     * @param leftOut the parameters left as they were
+     * @param nativeMillis the native load, prune, save, report and free times in ms (empty when not measured)
+     */
     public TorchScriptPruneReport {
         pruned = List.copyOf(pruned);
         leftOut = List.copyOf(leftOut);
@@ -55,15 +84,29 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
         return new TorchScriptPruneReport(pruned, left, millis);
     }
 
+    /**
+     * The number of values of all pruned weights.
+     *
+     * @return the sum of their params
+     */
     public long totalParams() {
         return pruned.stream().mapToLong(Pruned::params).sum();
     }
 
+    /**
+     * The values of all pruned weights that are not zero.
+     *
+     * @return the sum of their nonzero counts
+     */
     public long totalNonzero() {
         return pruned.stream().mapToLong(Pruned::nonzero).sum();
     }
 
-    /** The printed table: pruned weights with their sparsity and a total, then what was left out and why. */
+    /**
+     * The printed table: pruned weights with their sparsity and a total, then what was left out and why.
+     *
+     * @return the table, one row per line
+     */
     public String table() {
         int width = 24;
         for (Pruned p : pruned) {
@@ -94,7 +137,11 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
         return s.toString();
     }
 
-    /** {"pruned":[{name,shape,params,nonzero,sparsity}],"left_out":[{name,shape,params,reason}],"total":{...}}. */
+    /**
+     * The report as JSON.
+     *
+     * @return {@code {"pruned":[{name,shape,params,nonzero,sparsity}],"left_out":[{name,shape,params,reason}],"total":{...}}}
+     */
     public String json() {
         StringBuilder s = new StringBuilder("{\n  \"pruned\": [");
         for (int i = 0; i < pruned.size(); i++) {

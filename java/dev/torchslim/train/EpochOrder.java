@@ -10,7 +10,15 @@ import java.util.Random;
 public final class EpochOrder {
     private EpochOrder() {}
 
-    /** A Fisher-Yates shuffle of 0..n-1 from a generator seeded by seed and epoch. */
+    /**
+     * A Fisher-Yates shuffle of 0..n-1 from a generator seeded by seed and epoch.
+     *
+     * @param seed the job's seed
+     * @param epoch the epoch, from 0
+     * @param n the number of rows
+     * @return the rows in this epoch's order
+     * @throws IllegalArgumentException if n or epoch is negative
+     */
     public static long[] permutation(long seed, int epoch, int n) {
         if (n < 0 || epoch < 0) {
             throw new IllegalArgumentException("rows and epoch must be >= 0, got " + n + " and " + epoch);

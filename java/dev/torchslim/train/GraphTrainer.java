@@ -129,6 +129,14 @@ public final class GraphTrainer {
      * each rank runs its share of it, and every rank ends with the weights one process would have
      * after training on the same global batches (see {@link DataParallel}). Every rank calls this
      * with the same model, data and config; the returned losses are the global batches' means.
+     *
+     * @param model the model to train
+     * @param data inputs and targets
+     * @param loss the loss over output, target and row indices
+     * @param config batch size (the global batch when data-parallel), learning rate, epochs and seed
+     * @param keepZeros keep weights that are zero at zero
+     * @param group the ranks to train over, or null for one process
+     * @return the mean loss of each epoch
      */
     public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config, boolean keepZeros,
             DataParallelGroup group) {
