@@ -91,6 +91,14 @@ void write_tensor(Out& out, const at::Tensor& t) {
 
 void write_value(Out& out, const IValue& v);
 
+// The elements of a list or a tuple.
+std::vector<IValue> list_items(const IValue& v) {
+  if (v.isTuple()) return v.toTupleRef().elements().vec();
+  std::vector<IValue> items;
+  for (const IValue& x : v.toListRef()) items.push_back(x);
+  return items;
+}
+
 void write_ints(Out& out, const IValue& v) {
   out.u8(kList);
   const auto list = v.toIntVector();
@@ -122,12 +130,7 @@ void write_value(Out& out, const IValue& v) {
   } else if (v.isTensor()) {
     write_tensor(out, v.toTensor());
   } else if (v.isList() || v.isTuple()) {
-    std::vector<IValue> items;
-    if (v.isList()) {
-      for (const IValue& x : v.toListRef()) items.push_back(x);
-    } else {
-      items = v.toTupleRef().elements().vec();
-    }
+    const std::vector<IValue> items = list_items(v);
     out.u8(kList);
     out.i64(static_cast<int64_t>(items.size()));
     for (const IValue& x : items) write_value(out, x);
@@ -172,12 +175,7 @@ void write_meta(Out& out, const IValue& v) {
     out.i64(t.dim());
     for (int64_t d : t.sizes()) out.i64(d);
   } else if (v.isList() || v.isTuple()) {
-    std::vector<IValue> items;
-    if (v.isList()) {
-      for (const IValue& x : v.toListRef()) items.push_back(x);
-    } else {
-      items = v.toTupleRef().elements().vec();
-    }
+    const std::vector<IValue> items = list_items(v);
     out.u8(kList);
     out.i64(static_cast<int64_t>(items.size()));
     for (const IValue& x : items) write_meta(out, x);

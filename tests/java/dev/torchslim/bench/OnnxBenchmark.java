@@ -98,16 +98,6 @@ public final class OnnxBenchmark {
     }
 
     private static OnnxTensor tensor(OrtEnvironment env, Tensor x) throws Exception {
-        Tensor c = x.contiguous();
-        long[] shape = c.sizes().vec().get();
-        int n = (int) c.numel();
-        if (!c.is_floating_point()) {
-            long[] data = new long[n];
-            new LongPointer(c.data_ptr_long()).get(data);
-            return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);
-        }
-        float[] data = new float[n];
-        new FloatPointer(c.data_ptr_float()).get(data);
-        return OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+        return dev.torchslim.export.OrtRun.tensor(env, x);
     }
 }

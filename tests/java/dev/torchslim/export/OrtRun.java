@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /** Runs an ONNX file in ONNX Runtime's Java API (the test dependency) on a LibTorch tensor. */
-final class OrtRun {
+public final class OrtRun {
     private OrtRun() {}
 
     /** The first output as a [batch, classes] float tensor of LibTorch. */
@@ -35,7 +35,11 @@ final class OrtRun {
         }
     }
 
-    static OnnxTensor tensor(OrtEnvironment env, Tensor x) throws OrtException {
+    /**
+     * A LibTorch tensor as an ONNX Runtime input: int64 for integer tensors (token ids), float32
+     * otherwise; the data is copied.
+     */
+    public static OnnxTensor tensor(OrtEnvironment env, Tensor x) throws OrtException {
         Tensor c = x.contiguous();
         long[] shape = c.sizes().vec().get();
         int n = (int) c.numel();
