@@ -1,4 +1,5 @@
 // Groups, importance and physical removal over the channel dependency graph.
+#include <unordered_map>
 #include <algorithm>
 #include <random>
 #include <set>
@@ -66,6 +67,14 @@ void fold_flags(const torch::jit::Module& m, torch::jit::Graph& g) {
 torch::jit::Module prepared(const ScriptModel& model) {
   at::NoGradGuard no_grad;
   torch::jit::Module m = model.module().clone();
+  // A clone made under NoGradGuard has parameters that take no gradients: give each the source's
+  // flag back, so the pruned model fine-tunes like the one it came from.
+  std::unordered_map<std::string, bool> trainable;
+  for (const auto& p : model.module().named_parameters(true)) trainable[p.name] = p.value.requires_grad();
+  for (const auto& p : m.named_parameters(true)) {
+    auto it = trainable.find(p.name);
+    if (it != trainable.end()) p.value.set_requires_grad(it->second);
+  }
   m.eval();
   graph::fold_training_flag(m, false);
   auto g = m.get_method("forward").graph();

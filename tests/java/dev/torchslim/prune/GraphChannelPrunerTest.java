@@ -116,6 +116,21 @@ class GraphChannelPrunerTest {
     }
 
     @Test
+    void thePrunedModelFineTunesLikeTheOriginal() {
+        try (TensorScope scope = new TensorScope();
+             ScriptModel m = ScriptModel.load(GraphModels.file("resnet", ".pt"))) {
+            List<Tensor> x = List.of(TensorData.readNpy(GraphModels.file("resnet", ".x.npy")).narrow(0, 0, 2));
+            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, x, null, GraphChannelPruner.Options.of("l1", 0.5));
+            try (ScriptModel slim = r.model()) {
+                for (Tensor p : slim.parameters()) {
+                    org.junit.jupiter.api.Assertions.assertTrue(p.requires_grad(),
+                            "a pruned parameter no longer takes gradients, as its source did");
+                }
+            }
+        }
+    }
+
+    @Test
     void ignoredLayersAndRatiosAndImportances() {
         try (TensorScope scope = new TensorScope();
              ScriptModel m = ScriptModel.load(GraphModels.file("resnet", ".pt"))) {
