@@ -196,13 +196,22 @@ public final class Quantize {
         void run(NativeScriptModel out, NativeScriptModel in);
     }
 
+    /**
+     * One graph transform at a time: LibTorch's quantization passes clone the model's class types
+     * into its compilation unit, which is not thread-safe; two threads preparing the same model at
+     * once corrupted it (seen as "basic_string::_M_create" in the two-rank QAT test).
+     */
+    private static final Object PASSES = new Object();
+
     private static ScriptModel make(ScriptModel model, Transform transform) {
         if (model == null) {
             throw new IllegalArgumentException("model must not be null");
         }
         NativeScriptModel out = ScriptModel.newNative();
         try (ScriptModel.Use use = model.use()) {
-            transform.run(out, model.handle());
+            synchronized (PASSES) {
+                transform.run(out, model.handle());
+            }
         } catch (RuntimeException e) {
             out.close();
             throw e;
