@@ -193,13 +193,7 @@ final class QuantizedOps {
 
     // quantized::cat(tensors, dim, scale, zero_point)
     private static void cat(NodeContext c) {
-        List<String> in = new ArrayList<>();
-        for (Val v : c.list(0)) {
-            in.add(c.tensorOf(v));
-        }
-        long dim = c.integer(1);
-        int rank = c.outShape(0).length;
-        String y = c.op("Concat", in, attr("axis", dim < 0 ? dim + rank : dim));
+        String y = TensorOps.concat(c);
         QParams q = qparams(c, 2, 3, 0);
         c.outQ(0, c.l.qdq(y, q), q);
     }

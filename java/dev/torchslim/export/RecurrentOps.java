@@ -74,22 +74,9 @@ final class RecurrentOps {
             String wName = c.l.g.initializer("lstm_W", OnnxGraph.floats(new long[] {dirs, 4 * hidden, inputSize}, concat(w)));
             String rName = c.l.g.initializer("lstm_R", OnnxGraph.floats(new long[] {dirs, 4 * hidden, hidden}, concat(r)));
             String bName = c.l.g.initializer("lstm_B", OnnxGraph.floats(new long[] {dirs, 8 * hidden}, concat(b)));
-            String h0 = initialState(c, hx.get(0), layer, dirs);
-            String c0 = initialState(c, hx.get(1), layer, dirs);
-            List<String> outs = c.opN("LSTM", List.of(x, wName, rName, bName, "", h0, c0), 3,
-                    attr("hidden_size", hidden), attr("direction", bidirectional ? "bidirectional" : "forward"));
-            // Y [seq, dirs, batch, hidden] -> [seq, batch, dirs * hidden]
-            String y = c.op("Transpose", List.of(outs.get(0)), attr("perm", new long[] {0, 2, 1, 3}));
-            x = c.op("Reshape", List.of(y, c.longs(0, 0, -1)));
-            hs.add(outs.get(1));
-            cs.add(outs.get(2));
+            x = layer(c, x, wName, rName, bName, hx, layer, dirs, hidden, hs, cs);
         }
-        if (batchFirst) {
-            x = c.op("Transpose", List.of(x), attr("perm", new long[] {1, 0, 2}));
-        }
-        c.out(0, x);
-        c.out(1, hs.size() == 1 ? hs.get(0) : c.op("Concat", hs, attr("axis", 0L)));
-        c.out(2, cs.size() == 1 ? cs.get(0) : c.op("Concat", cs, attr("axis", 0L)));
+        outputs(c, x, batchFirst, hs, cs);
     }
 
     /**
@@ -144,14 +131,29 @@ final class RecurrentOps {
             String wName = dequantized(c, "lstm_W", new long[] {dirs, 4 * hidden, inputSize}, concatBytes(w), wScale);
             String rName = dequantized(c, "lstm_R", new long[] {dirs, 4 * hidden, hidden}, concatBytes(r), rScale);
             String bName = c.l.g.initializer("lstm_B", OnnxGraph.floats(new long[] {dirs, 8 * hidden}, concat(b)));
-            List<String> outs = c.opN("LSTM", List.of(x, wName, rName, bName, "", initialState(c, hx.get(0), layer, dirs),
-                    initialState(c, hx.get(1), layer, dirs)), 3,
-                    attr("hidden_size", hidden), attr("direction", bidirectional ? "bidirectional" : "forward"));
-            String y = c.op("Transpose", List.of(outs.get(0)), attr("perm", new long[] {0, 2, 1, 3}));
-            x = c.op("Reshape", List.of(y, c.longs(0, 0, -1)));
-            hs.add(outs.get(1));
-            cs.add(outs.get(2));
+            x = layer(c, x, wName, rName, bName, hx, layer, dirs, hidden, hs, cs);
         }
+        outputs(c, x, batchFirst, hs, cs);
+    }
+
+    /**
+     * One ONNX LSTM layer over x [seq, batch, features] with weights W, R, B already in ONNX's
+     * gate order; returns its output as [seq, batch, dirs * hidden] and collects its final h and c.
+     */
+    private static String layer(NodeContext c, String x, String w, String r, String b, List<Val> hx, int layer,
+            int dirs, long hidden, List<String> hs, List<String> cs) {
+        List<String> outs = c.opN("LSTM", List.of(x, w, r, b, "", initialState(c, hx.get(0), layer, dirs),
+                initialState(c, hx.get(1), layer, dirs)), 3,
+                attr("hidden_size", hidden), attr("direction", dirs == 2 ? "bidirectional" : "forward"));
+        // Y [seq, dirs, batch, hidden] -> [seq, batch, dirs * hidden]
+        String y = c.op("Transpose", List.of(outs.get(0)), attr("perm", new long[] {0, 2, 1, 3}));
+        hs.add(outs.get(1));
+        cs.add(outs.get(2));
+        return c.op("Reshape", List.of(y, c.longs(0, 0, -1)));
+    }
+
+    /** aten::lstm's three outputs: the sequence (batch first again if asked), all layers' h and c. */
+    private static void outputs(NodeContext c, String x, boolean batchFirst, List<String> hs, List<String> cs) {
         if (batchFirst) {
             x = c.op("Transpose", List.of(x), attr("perm", new long[] {1, 0, 2}));
         }

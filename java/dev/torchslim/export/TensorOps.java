@@ -360,13 +360,18 @@ final class TensorOps {
     }
 
     private static void cat(NodeContext c) {
+        c.out(0, concat(c));
+    }
+
+    /** Concat of input 0 (a list of tensors) along input 1 (a dim, negative counts from the end). */
+    static String concat(NodeContext c) {
         List<String> in = new ArrayList<>();
         for (Val v : c.list(0)) {
             in.add(c.tensorOf(v));
         }
         long dim = c.integer(1);
         int rank = c.outShape(0).length;
-        c.out(0, c.op("Concat", in, attr("axis", dim < 0 ? dim + rank : dim)));
+        return c.op("Concat", in, attr("axis", dim < 0 ? dim + rank : dim));
     }
 
     private static void stack(NodeContext c) {
