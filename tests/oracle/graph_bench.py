@@ -1,7 +1,8 @@
 """Python peer of dev.torchslim.bench.GraphQuantBenchmark (same files, same variants).
 
   graph_bench.py mlp DIR            DIR/mlp.pt (2 x Linear 4096x4096, scripted), DIR/mlp.x.npy
-  graph_bench.py time DIR THREADS   one line per "model|batch|variant<TAB>median ms" """
+  graph_bench.py time DIR THREADS   one line per "model|batch|variant<TAB>median ms"
+  graph_bench.py fp32 DIR THREADS   peer of Fp32GemmBenchmark: "mlp|batch|python<TAB>median ms" at batch 1, 16, 128 """
 import sys
 import time
 import warnings
@@ -18,7 +19,7 @@ def mlp(directory):
     torch.manual_seed(0)
     m = nn.Sequential(nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 4096)).eval()
     torch.jit.script(m).save(f"{directory}/mlp.pt")
-    np.save(f"{directory}/mlp.x.npy", torch.randn(32, 4096).numpy())
+    np.save(f"{directory}/mlp.x.npy", torch.randn(128, 4096).numpy())
 
 
 def median_ms(m, x):
@@ -61,9 +62,19 @@ def timing(directory, threads):
                 print(f"{name}|{batch}|{variant}\t{median_ms(m, x):.4f}", flush=True)
 
 
+def fp32(directory, threads):
+    torch.set_num_threads(threads)
+    m = torch.jit.load(f"{directory}/mlp.pt").eval()
+    x = torch.from_numpy(np.load(f"{directory}/mlp.x.npy"))
+    for batch in (1, 16, 128):
+        print(f"mlp|{batch}|python\t{median_ms(m, x[:batch].contiguous()):.4f}", flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "mlp":
         mlp(sys.argv[2])
+    elif sys.argv[1] == "fp32":
+        fp32(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "time":
         timing(sys.argv[2], int(sys.argv[3]))
     else:

@@ -47,6 +47,15 @@ bool set_blas_threads(int threads);
 /// OpenBLAS's thread count, or -1 when no OpenBLAS is loaded.
 int blas_threads();
 
+/// Routes CPU fp32 aten::addmm / aten::mm (Linear, matmul, their gradients) through TorchSlim's
+/// kernels (native/src/core/parallel_gemm.cpp): one row goes to gemv, large products are split over
+/// LibTorch's intra-op threads, each block computed by LibTorch's own CPU kernel. false restores
+/// LibTorch's kernels. Returns whether it was on before.
+bool set_parallel_gemm(bool enabled);
+
+/// Whether TorchSlim's fp32 GEMM routing is on.
+bool parallel_gemm();
+
 /// Reads tensors saved by Python's torch.save: a dict of tensors (names sorted), a tuple/list of
 /// tensors (names "0", "1", ...) or one tensor (name ""); names come back in names_out.
 /// Throws naming the file when it is not a torch.save file or holds anything else.

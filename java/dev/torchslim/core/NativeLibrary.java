@@ -87,6 +87,7 @@ public final class NativeLibrary {
             versionsChecked = true;
             checkVersions();
             configureBlasThreads();
+            configureParallelGemm();
         }
     }
 
@@ -192,6 +193,15 @@ public final class NativeLibrary {
             }
         }
         dev.torchslim.jni.CoreApi.set_blas_threads(threads);
+    }
+
+    /** See {@link TorchSlim#setParallelGemm}: on unless -Dtorchslim.parallelGemm=false. */
+    private static void configureParallelGemm() {
+        String chosen = System.getProperty("torchslim.parallelGemm", "true").trim();
+        if (!chosen.equals("true") && !chosen.equals("false")) {
+            throw new TorchSlimException("-Dtorchslim.parallelGemm must be true or false, got '" + chosen + "'");
+        }
+        dev.torchslim.jni.CoreApi.set_parallel_gemm(chosen.equals("true"));
     }
 
     private static void checkVersions() {

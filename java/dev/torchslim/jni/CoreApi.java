@@ -66,6 +66,10 @@ public final class CoreApi extends NativePresets {
 
     public static native int blas_threads();
 
+    public static native @Cast("bool") boolean set_parallel_gemm(@Cast("bool") boolean enabled) throws TorchSlimException;
+
+    public static native @Cast("bool") boolean parallel_gemm();
+
     public static native @ByVal TensorVector load_tensors(@StdString String path, @ByRef StringVector names)
             throws TorchSlimException;
 }

@@ -27,6 +27,7 @@ public final class RunEnvironment {
         try {
             env.put("torch_threads", TorchSlim.numThreads());
             env.put("blas_threads", TorchSlim.blasThreads());
+            env.put("parallel_gemm", TorchSlim.parallelGemm());
         } catch (TorchSlimException | LinkageError e) {
             env.put("natives", "not loaded: " + e.getMessage());
         }

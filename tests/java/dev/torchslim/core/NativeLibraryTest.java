@@ -55,6 +55,32 @@ class NativeLibraryTest {
     }
 
     @Test
+    void fp32GemmRoutingIsOnByDefaultAndKeepsLinearOutputs() {
+        NativeLibrary.ensureLoaded();
+        if (System.getProperty("torchslim.parallelGemm") == null) {
+            assertTrue(TorchSlim.parallelGemm());
+        }
+        int threads = TorchSlim.numThreads();
+        TorchSlim.setNumThreads(2);
+        try (TensorScope scope = new TensorScope()) {
+            LinearImpl fc = new LinearImpl(1024, 768);
+            for (int batch : new int[] {1, 5, 64}) {
+                org.bytedeco.pytorch.Tensor x = org.bytedeco.pytorch.global.torch.randn(batch, 1024);
+                boolean was = TorchSlim.setParallelGemm(false);
+                org.bytedeco.pytorch.Tensor libtorch = fc.forward(x);
+                TorchSlim.setParallelGemm(true);
+                org.bytedeco.pytorch.Tensor routed = fc.forward(x);
+                TorchSlim.setParallelGemm(was);
+                double scale = libtorch.abs().max().item_double();
+                double diff = routed.sub(libtorch).abs().max().item_double();
+                assertTrue(diff <= 2e-5 * scale, "batch " + batch + ": max difference " + diff + " of " + scale);
+            }
+        } finally {
+            TorchSlim.setNumThreads(threads);
+        }
+    }
+
+    @Test
     void threadCountRoundTrips() {
         int before = TorchSlim.numThreads();
         TorchSlim.setNumThreads(1);

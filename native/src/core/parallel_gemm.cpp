@@ -1,0 +1,169 @@
+// fp32 matrix products on LibTorch's own threads.
+//
+// bytedeco's CPU LibTorch does fp32 GEMMs in OpenBLAS, which TorchSlim runs at one thread (its
+// spinning workers fight LibTorch's OpenMP pool; see TorchSlim.setBlasThreads). Two costs follow,
+// both measured against Python's MKL build (docs/benchmarks.md):
+//   - a batch-1 Linear is aten::addmm with one row, and OpenBLAS 0.3.31's sgemm does not forward
+//     n = 1 to sgemv: 4096x4096 takes ~5x longer through sgemm than through sgemv;
+//   - one large GEMM uses one core where MKL uses all of LibTorch's threads.
+// The kernels below replace aten::addmm and aten::mm for CPU float tensors: one row goes to gemv
+// (at::cpu::addmv), and work large enough to share is split into one block of rows or columns per
+// LibTorch thread (at::parallel_for, the same OpenMP pool), each block computed by LibTorch's own
+// CPU kernel (at::cpu::addmm_out / addmv_out, single-threaded OpenBLAS) straight into its slice of
+// the result. Everything else (other dtypes, sparse, bad shapes) calls LibTorch's kernel unchanged.
+// Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
+// Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
+#include <memory>
+#include <mutex>
+
+#include <ATen/ExpandUtils.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/addmm_cpu_dispatch.h>
+#include <ATen/ops/addmv_cpu_dispatch.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/mm_cpu_dispatch.h>
+#include <c10/util/Exception.h>
+#include <torch/library.h>
+
+#include "core/error.h"
+#include "torchslim/core.h"
+
+namespace torchslim {
+namespace {
+
+// Below this many multiply-adds a product stays on one thread: splitting costs more than it gains.
+constexpr int64_t kParallelWork = int64_t{1} << 18;
+// One row at or above this many multiply-adds goes to gemv even on one thread.
+constexpr int64_t kGemvWork = int64_t{1} << 12;
+
+bool is_dense_float(const at::Tensor& t) {
+  return t.defined() && t.layout() == at::kStrided && t.scalar_type() == at::kFloat && t.device().is_cpu() &&
+         !t.is_conj() && !t.is_neg();
+}
+
+bool routable(const at::Tensor& a, const at::Tensor& b) {
+  return is_dense_float(a) && is_dense_float(b) && a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(0) &&
+         a.numel() > 0 && b.numel() > 0;
+}
+
+// out[m,n] = beta * bias + alpha * a[m,k] @ b[k,n]; bias is expanded to [m,n], or undefined with beta = 0.
+void product(const at::Tensor& out, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b,
+             const at::Scalar& beta, const at::Scalar& alpha) {
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  const int64_t work = m * n * k;
+  const int threads = at::get_num_threads();
+  const bool parallel = threads > 1 && work >= kParallelWork && !at::in_parallel_region();
+  const bool has_bias = bias.defined();
+
+  if (m == 1) {
+    // gemv on blocks of output columns: out[0, j] = beta * bias[0, j] + alpha * b[:, j] . a[0]
+    const at::Tensor x = a.select(0, 0);
+    auto block = [&](int64_t begin, int64_t end) {
+      at::Tensor o = out.select(0, 0).narrow(0, begin, end - begin);
+      at::Tensor self = has_bias ? bias.select(0, 0).narrow(0, begin, end - begin) : o;
+      at::cpu::addmv_out(o, self, b.narrow(1, begin, end - begin).t(), x, has_bias ? beta : at::Scalar(0.0f),
+                         alpha);
+    };
+    if (parallel) {
+      at::parallel_for(0, n, (n + threads - 1) / threads, block);
+    } else {
+      block(0, n);
+    }
+    return;
+  }
+  if (!parallel) {
+    if (has_bias) {
+      at::cpu::addmm_out(const_cast<at::Tensor&>(out), bias, a, b, beta, alpha);
+    } else {
+      at::cpu::mm_out(const_cast<at::Tensor&>(out), a, b);
+    }
+    return;
+  }
+  // Enough rows: one contiguous block of rows per thread. Few rows: blocks of columns, so that each
+  // thread reads only its part of b (the weight) — the case of small batches through a big layer.
+  const bool by_rows = m >= 4 * static_cast<int64_t>(threads);
+  const int dim = by_rows ? 0 : 1;
+  const int64_t extent = by_rows ? m : n;
+  at::parallel_for(0, extent, (extent + threads - 1) / threads, [&](int64_t begin, int64_t end) {
+    at::Tensor o = out.narrow(dim, begin, end - begin);
+    at::Tensor lhs = by_rows ? a.narrow(0, begin, end - begin) : a;
+    at::Tensor rhs = by_rows ? b : b.narrow(1, begin, end - begin);
+    if (has_bias) {
+      at::cpu::addmm_out(o, bias.narrow(dim, begin, end - begin), lhs, rhs, beta, alpha);
+    } else {
+      at::cpu::mm_out(o, lhs, rhs);
+    }
+  });
+}
+
+bool worth_routing(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  const int64_t work = m * n * k;
+  return (m == 1 && work >= kGemvWork) || (at::get_num_threads() > 1 && work >= kParallelWork);
+}
+
+at::Tensor addmm_kernel(const at::Tensor& self, const at::Tensor& a, const at::Tensor& b, const at::Scalar& beta,
+                        const at::Scalar& alpha) {
+  if (!routable(a, b) || !is_dense_float(self) || !worth_routing(a, b) ||
+      !at::is_expandable_to(self.sizes(), {a.size(0), b.size(1)})) {
+    return at::cpu::addmm(self, a, b, beta, alpha);
+  }
+  at::Tensor out = at::empty({a.size(0), b.size(1)}, a.options().memory_format(at::MemoryFormat::Contiguous));
+  product(out, self.expand({a.size(0), b.size(1)}), a, b, beta, alpha);
+  return out;
+}
+
+at::Tensor mm_kernel(const at::Tensor& a, const at::Tensor& b) {
+  if (!routable(a, b) || !worth_routing(a, b)) {
+    return at::cpu::mm(a, b);
+  }
+  at::Tensor out = at::empty({a.size(0), b.size(1)}, a.options().memory_format(at::MemoryFormat::Contiguous));
+  product(out, at::Tensor(), a, b, at::Scalar(0.0f), at::Scalar(1.0f));
+  return out;
+}
+
+// LibTorch warns once when a kernel replaces another at the same key; that replacement is the point here.
+class QuietOverride : public c10::WarningHandler {
+ public:
+  void process(const c10::Warning& warning) override {
+    if (warning.msg().find("Overriding a previously registered kernel") == std::string::npos) {
+      previous_->process(warning);
+    }
+  }
+  explicit QuietOverride(c10::WarningHandler* previous) : previous_(previous) {}
+
+ private:
+  c10::WarningHandler* previous_;
+};
+
+std::mutex registration_mutex;
+std::unique_ptr<torch::Library> registration;
+
+}  // namespace
+
+bool set_parallel_gemm(bool enabled) {
+  TS_API_BEGIN
+  std::lock_guard<std::mutex> lock(registration_mutex);
+  const bool was = registration != nullptr;
+  if (enabled && !was) {
+    QuietOverride quiet(c10::WarningUtils::get_warning_handler());
+    c10::WarningUtils::WarningHandlerGuard guard(&quiet);
+    auto library = std::make_unique<torch::Library>(torch::Library::IMPL, "aten", c10::DispatchKey::CPU,
+                                                    __FILE__, __LINE__);
+    library->impl("addmm", TORCH_FN(addmm_kernel));
+    library->impl("mm", TORCH_FN(mm_kernel));
+    registration = std::move(library);
+  } else if (!enabled && was) {
+    registration.reset();
+  }
+  return was;
+  TS_API_END
+}
+
+bool parallel_gemm() {
+  std::lock_guard<std::mutex> lock(registration_mutex);
+  return registration != nullptr;
+}
+
+}  // namespace torchslim

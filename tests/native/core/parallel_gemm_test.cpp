@@ -1,0 +1,109 @@
+// TorchSlim's fp32 addmm/mm routing gives LibTorch's results (within float rounding) on every
+// shape, stride and bias form it takes, leaves what it does not take to LibTorch, and backward
+// through a Linear is unchanged.
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <ATen/ops/addmm.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/linear.h>
+#include <ATen/ops/mm.h>
+#include <ATen/ops/randn.h>
+#include <torch/csrc/autograd/generated/variable_factories.h>
+
+#include "check.h"
+#include "torchslim/core.h"
+
+namespace {
+
+struct Routing {
+  explicit Routing(bool on) : was(torchslim::set_parallel_gemm(on)) {}
+  ~Routing() { torchslim::set_parallel_gemm(was); }
+  bool was;
+};
+
+bool close(const at::Tensor& got, const at::Tensor& want) {
+  if (got.sizes() != want.sizes() || got.scalar_type() != want.scalar_type()) return false;
+  const double scale = want.abs().max().item<double>() + 1e-6;
+  return (got - want).abs().max().item<double>() <= 2e-5 * scale;
+}
+
+template <typename F>
+void compare(F f) {
+  at::Tensor want, got;
+  {
+    Routing off(false);
+    want = f();
+  }
+  {
+    Routing on(true);
+    got = f();
+  }
+  TS_CHECK(close(got, want));
+}
+
+}  // namespace
+
+TS_TEST(parallel_gemm_matches_libtorch_on_every_shape_and_bias) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  at::manual_seed(0);
+  for (int64_t m : {1, 2, 3, 7, 16, 64, 130}) {
+    for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{64, 48}, {300, 257}, {1024, 1024}}) {
+      const int64_t k = kn.first, n = kn.second;
+      at::Tensor a = at::randn({m, k});
+      at::Tensor w = at::randn({n, k});  // Linear's weight: b = w.t(), a transposed view
+      at::Tensor b = at::randn({k, n});  // a contiguous right side
+      at::Tensor a_t = at::randn({k, m}).t();
+      for (const at::Tensor& bias : {at::randn({n}), at::randn({1, n}), at::randn({m, n}), at::randn({1})}) {
+        compare([&] { return at::addmm(bias, a, w.t()); });
+        compare([&] { return at::addmm(bias, a, b, 0.5, 2.0); });
+        compare([&] { return at::addmm(bias, a_t, b); });
+      }
+      compare([&] { return at::mm(a, w.t()); });
+      compare([&] { return at::mm(a_t, b); });
+      compare([&] { return at::linear(a, w); });
+    }
+  }
+  at::set_num_threads(threads);
+}
+
+TS_TEST(parallel_gemm_ignores_bias_when_beta_is_zero_and_leaves_other_dtypes_alone) {
+  Routing on(true);
+  at::Tensor a = at::randn({1, 512}), b = at::randn({512, 256});
+  at::Tensor nan_bias = at::full({256}, std::numeric_limits<float>::quiet_NaN());
+  TS_CHECK(!at::addmm(nan_bias, a, b, 0.0, 1.0).isnan().any().item<bool>());
+  at::Tensor ad = at::randn({3, 40}, at::kDouble), bd = at::randn({40, 5}, at::kDouble);
+  TS_CHECK(at::mm(ad, bd).scalar_type() == at::kDouble);
+  TS_CHECK_THROWS(at::mm(at::randn({3, 4}), at::randn({5, 6})));  // LibTorch's own shape error
+}
+
+TS_TEST(parallel_gemm_keeps_linear_gradients) {
+  at::Tensor x = at::randn({64, 1024});
+  at::Tensor w0 = at::randn({512, 1024}), b0 = at::randn({512});
+  auto grads = [&] {
+    at::Tensor w = w0.clone().set_requires_grad(true), b = b0.clone().set_requires_grad(true);
+    at::Tensor xi = x.clone().set_requires_grad(true);
+    at::linear(xi, w, b).pow(2).sum().backward();
+    return std::vector<at::Tensor>{w.grad(), b.grad(), xi.grad()};
+  };
+  std::vector<at::Tensor> want, got;
+  {
+    Routing off(false);
+    want = grads();
+  }
+  {
+    Routing on(true);
+    got = grads();
+  }
+  for (size_t i = 0; i < want.size(); ++i) TS_CHECK(close(got[i], want[i]));
+}
+
+TS_TEST(parallel_gemm_can_be_turned_off_and_on) {
+  const bool was = torchslim::set_parallel_gemm(false);
+  TS_CHECK(!torchslim::parallel_gemm());
+  TS_CHECK(!torchslim::set_parallel_gemm(true));
+  TS_CHECK(torchslim::parallel_gemm());
+  TS_CHECK(torchslim::set_parallel_gemm(true));
+  torchslim::set_parallel_gemm(was);
+}
