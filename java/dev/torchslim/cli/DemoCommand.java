@@ -38,6 +38,7 @@ public final class DemoCommand implements Command {
                 QuantizationStages.dynamicInt8(),
                 QuantizationStages.staticInt8(),
                 QuantizationStages.qatInt8(),
+                QuantizationStages.onnxInt8(),
                 DistillationStages.studentFromScratch(),
                 DistillationStages.distilledStudent(),
                 LowRankStages.fc1(LOW_RANK_FC1, 1));

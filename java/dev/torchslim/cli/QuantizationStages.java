@@ -1,6 +1,10 @@
 package dev.torchslim.cli;
 
 import dev.torchslim.core.TensorScope;
+import dev.torchslim.core.TorchSlim;
+import dev.torchslim.export.OnnxExportOptions;
+import dev.torchslim.export.OnnxExporter;
+import dev.torchslim.export.OnnxRuntimeModel;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.model.SimpleModel;
 import dev.torchslim.quantize.Engine;
@@ -9,6 +13,8 @@ import dev.torchslim.quantize.Int8QatConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
 import dev.torchslim.quantize.Quantize;
 import dev.torchslim.report.ModelMeasure;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Adam;
@@ -23,7 +29,8 @@ import org.bytedeco.pytorch.global.torch;
  * The demo's int8 stages, on the model kept as "pruned 50%" when a pruning stage ran, else on the
  * baseline, traced into a {@link ScriptModel}: dynamic int8 (Linear), static int8 (Conv2d and
  * Linear, calibrated on {@value #CALIBRATION_BATCHES} training batches) and QAT int8 (one epoch
- * of fine-tuning with fake quantization in the graph, pruned weights kept at zero).
+ * of fine-tuning with fake quantization in the graph, pruned weights kept at zero), and the static
+ * int8 model exported to ONNX and run in ONNX Runtime.
  */
 public final class QuantizationStages {
     static final String SOURCE = "pruned 50%";
@@ -73,6 +80,30 @@ public final class QuantizationStages {
                 try (ScriptModel q = Quantize.convert(qat, Engine.DEFAULT)) {
                     record(ctx, "QAT int8", source, q);
                 }
+            }
+        };
+    }
+
+    /**
+     * The static int8 model exported to ONNX (QDQ) and measured by running the file in ONNX Runtime:
+     * accuracy, latency and size are the ONNX file's.
+     *
+     * @return the stage
+     */
+    public static DemoStage onnxInt8() {
+        return ctx -> {
+            Path file = Files.createTempFile("torchslim-demo-", ".onnx");
+            try (TensorScope scope = new TensorScope(); ScriptModel source = source(ctx);
+                 ScriptModel q = Quantize.apply(source, Int8StaticConfig.config(), calibration(ctx))) {
+                OnnxExportOptions options = OnnxExportOptions.input(1, SimpleModel.INPUT_SHAPE[0],
+                        SimpleModel.INPUT_SHAPE[1], SimpleModel.INPUT_SHAPE[2]).withDynamicBatch();
+                OnnxExporter.Result exported = OnnxExporter.export(q, options, file);
+                try (OnnxRuntimeModel ort = OnnxRuntimeModel.open(file, TorchSlim.numThreads())) {
+                    ctx.record("ONNX int8", ort, source.parameterCount(), source.nonzeroParameterCount(),
+                            exported.bytes());
+                }
+            } finally {
+                Files.deleteIfExists(file);
             }
         };
     }

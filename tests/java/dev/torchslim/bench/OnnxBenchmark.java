@@ -98,6 +98,6 @@ public final class OnnxBenchmark {
     }
 
     private static OnnxTensor tensor(OrtEnvironment env, Tensor x) throws Exception {
-        return dev.torchslim.export.OrtRun.tensor(env, x);
+        return dev.torchslim.export.OnnxRuntimeModel.tensor(env, x);
     }
 }

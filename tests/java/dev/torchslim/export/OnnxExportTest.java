@@ -81,7 +81,9 @@ class OnnxExportTest {
                 !x.is_floating_point(), true, OnnxExportOptions.DEFAULT_OPSET);
         OnnxExporter.Result r = OnnxExporter.export(model, options, file);
         assertEquals(Files.size(file), r.bytes());
-        return OrtRun.run(file, x, 2);
+        try (OnnxRuntimeModel m = OnnxRuntimeModel.open(file, 2)) {
+            return m.forward(x);
+        }
     }
 
     Tensor checkFp32(ScriptModel model, Tensor x, Path file) throws Exception {
