@@ -437,6 +437,20 @@ void describe_for_export(const ScriptModel& model, const std::vector<at::Tensor>
   TORCH_CHECK(!model.empty(), "the model is empty");
   at::NoGradGuard no_grad;
   torch::jit::Module m = frozen_copy(model);
+  {
+    // Run the model as LibTorch would first: a wrong input shape then fails with the model's own
+    // message (the node-by-node evaluation below would stop at whatever op meets it first).
+    std::vector<c10::IValue> inputs(examples.begin(), examples.end());
+    std::string shapes;
+    for (const at::Tensor& t : examples) shapes += (shapes.empty() ? "" : ", ") + c10::str(t.sizes());
+    try {
+      m.forward(inputs);
+    } catch (const c10::Error& e) {
+      TORCH_CHECK(false, "the model does not run on an input of shape ", shapes, ": ", e.what_without_backtrace());
+    } catch (const std::exception& e) {  // the model's own `raise` (torch::jit::JITException)
+      TORCH_CHECK(false, "the model does not run on an input of shape ", shapes, ": ", e.what());
+    }
+  }
   auto graph = m.get_method("forward").graph()->copy();
   torch::jit::Inline(*graph);
   torch::jit::RemoveTensorMutation(graph);  // relu_/add_ become relu/add where nothing else sees the change

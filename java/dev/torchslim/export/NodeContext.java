@@ -301,7 +301,8 @@ final class NodeContext {
         return new Attr(name, value);
     }
 
-    private String hint() {
+    /** The name hint of this node's outputs (its first TorchScript output's name). */
+    String hint() {
         String name = node.outputNames()[0];
         return name.isEmpty() || Character.isDigit(name.charAt(0)) ? "t" + name : name;
     }

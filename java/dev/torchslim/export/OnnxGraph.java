@@ -25,7 +25,7 @@ final class OnnxGraph {
     static final int DOUBLE = 11;
     static final int BFLOAT16 = 16;
 
-    /** An attribute of a node: name and a value (Long, Float/Double, String, long[], float[], Tensor). */
+    /** An attribute of a node: name and a value (Long, Float/Double, String, long[], float[], Tensor, OnnxGraph). */
     record Attr(String name, Object value) {}
 
     /** A tensor of an initializer: ONNX element type, dimensions, little-endian raw bytes. */
@@ -36,11 +36,35 @@ final class OnnxGraph {
     private record ValueSpec(String name, int type, Object[] dims) {}
 
     private final List<NodeSpec> nodes = new ArrayList<>();
-    private final Map<String, Tensor> initializers = new LinkedHashMap<>();
+    private final Map<String, Tensor> initializers;
+    private final Map<String, String> smallInitializers;
     private final List<ValueSpec> inputs = new ArrayList<>();
     private final List<ValueSpec> outputs = new ArrayList<>();
-    private final Map<String, Integer> used = new HashMap<>();
-    private final Map<String, Integer> opCounts = new LinkedHashMap<>();
+    private final Map<String, Integer> used;
+    private final Map<String, Integer> opCounts;
+    /** The graph this one is the body of (a Scan's), or null for the model's graph. */
+    private final OnnxGraph outer;
+
+    OnnxGraph() {
+        this(null);
+    }
+
+    private OnnxGraph(OnnxGraph outer) {
+        this.outer = outer;
+        this.initializers = outer == null ? new LinkedHashMap<>() : outer.initializers;
+        this.smallInitializers = outer == null ? new HashMap<>() : outer.smallInitializers;
+        this.used = outer == null ? new HashMap<>() : outer.used;
+        this.opCounts = outer == null ? new LinkedHashMap<>() : outer.opCounts;
+        this.withDocs = outer == null || outer.withDocs;
+    }
+
+    /**
+     * A graph for a control-flow body (Scan's): its names are unique across the model, and its
+     * constants are the model graph's initializers, which a body may read from the outer scope.
+     */
+    OnnxGraph subgraph() {
+        return new OnnxGraph(this);
+    }
     private String doc = "";
     /** Node doc strings (the TorchScript op and module each node came from); off for int8 files, whose size counts. */
     boolean withDocs = true;
@@ -80,9 +104,24 @@ final class OnnxGraph {
         return node(op, in, 1, hint, attrs).get(0);
     }
 
+    /**
+     * Adds a constant; small ones (shape constants, scalars, at most 64 bytes) are shared: the same
+     * type, shape and bytes give the name made the first time, so unrolled graphs do not repeat them.
+     */
     String initializer(String hint, Tensor t) {
+        String key = null;
+        if (t.raw().length <= 64) {
+            key = t.type() + java.util.Arrays.toString(t.dims()) + java.util.HexFormat.of().formatHex(t.raw());
+            String shared = smallInitializers.get(key);
+            if (shared != null) {
+                return shared;
+            }
+        }
         String name = fresh(hint);
         initializers.put(name, t);
+        if (key != null) {
+            smallInitializers.put(key, name);
+        }
         return name;
     }
 
@@ -123,6 +162,28 @@ final class OnnxGraph {
     }
 
     byte[] encode(int opset, String producerVersion) {
+        ProtoWriter model = new ProtoWriter();
+        model.varint(1, opset >= 21 ? 10 : opset >= 19 ? 9 : 8);
+        model.string(2, "torchslim");
+        model.string(3, producerVersion);
+        model.message(7, graphProto());
+        model.message(8, new ProtoWriter().string(1, "").varint(2, opset));
+        return model.toByteArray();
+    }
+
+    /** Names read by this graph's nodes and by the bodies they carry. */
+    private void collectReads(java.util.Set<String> read) {
+        for (NodeSpec n : nodes) {
+            read.addAll(n.inputs());
+            for (Attr a : n.attrs()) {
+                if (a.value() instanceof OnnxGraph body) {
+                    body.collectReads(read);
+                }
+            }
+        }
+    }
+
+    private ProtoWriter graphProto() {
         ProtoWriter graph = new ProtoWriter();
         for (NodeSpec n : nodes) {
             ProtoWriter node = new ProtoWriter();
@@ -141,14 +202,14 @@ final class OnnxGraph {
             }
             graph.message(1, node);
         }
-        graph.string(2, "torchslim");
-        java.util.Set<String> read = new java.util.HashSet<>();
-        for (NodeSpec n : nodes) {
-            read.addAll(n.inputs());
-        }
-        for (Map.Entry<String, Tensor> e : initializers.entrySet()) {
-            if (read.contains(e.getKey())) {  // a handler may have made a constant it then did not use
-                graph.message(5, tensor(e.getKey(), e.getValue()));
+        graph.string(2, outer == null ? "torchslim" : "body");
+        if (outer == null) {  // a body reads the model graph's initializers from the outer scope
+            java.util.Set<String> read = new java.util.HashSet<>();
+            collectReads(read);
+            for (Map.Entry<String, Tensor> e : initializers.entrySet()) {
+                if (read.contains(e.getKey())) {  // a handler may have made a constant it then did not use
+                    graph.message(5, tensor(e.getKey(), e.getValue()));
+                }
             }
         }
         for (ValueSpec v : inputs) {
@@ -157,13 +218,7 @@ final class OnnxGraph {
         for (ValueSpec v : outputs) {
             graph.message(12, valueInfo(v));
         }
-        ProtoWriter model = new ProtoWriter();
-        model.varint(1, opset >= 21 ? 10 : opset >= 19 ? 9 : 8);
-        model.string(2, "torchslim");
-        model.string(3, producerVersion);
-        model.message(7, graph);
-        model.message(8, new ProtoWriter().string(1, "").varint(2, opset));
-        return model.toByteArray();
+        return graph;
     }
 
     private static ProtoWriter tensor(String name, Tensor t) {
@@ -194,6 +249,8 @@ final class OnnxGraph {
             p.packedFloats(7, fs).varint(20, 6);
         } else if (v instanceof long[] ls) {
             p.packedVarints(8, ls).varint(20, 7);
+        } else if (v instanceof OnnxGraph body) {
+            p.message(6, body.graphProto()).varint(20, 5);
         } else {
             throw new IllegalArgumentException("attribute " + a.name() + " of type " + v.getClass());
         }
@@ -201,6 +258,10 @@ final class OnnxGraph {
     }
 
     private static ProtoWriter valueInfo(ValueSpec v) {
+        if (v.dims() == null) {  // element type only, shape unknown (a body's inputs and outputs)
+            ProtoWriter tensorType = new ProtoWriter().varint(1, v.type());
+            return new ProtoWriter().string(1, v.name()).message(2, new ProtoWriter().message(1, tensorType));
+        }
         ProtoWriter shape = new ProtoWriter();
         for (Object d : v.dims()) {
             ProtoWriter dim = new ProtoWriter();

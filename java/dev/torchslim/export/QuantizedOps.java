@@ -17,7 +17,7 @@ import java.util.List;
  * QuantizeLinear/DequantizeLinear with the model's own scale and zero point, weights are int8
  * initializers (per channel, axis 0) behind DequantizeLinear, biases int32 at input scale x weight
  * scale. ONNX Runtime fuses these patterns into its integer kernels. Dynamic int8 linear layers
- * become DynamicQuantizeLinear + MatMulInteger.
+ * become LibTorch's own dynamic quantization of the input ({@link #dynamicQuantize}) + MatMulInteger.
  */
 final class QuantizedOps {
     private QuantizedOps() {}
@@ -208,16 +208,7 @@ final class QuantizedOps {
             throw c.fail("dynamic int8 weights must be qint8");
         }
         OnnxGraph g = c.l.g;
-        TensorData ints = w.ints();
-        int rows = (int) ints.shape()[0];
-        int cols = (int) ints.shape()[1];
-        byte[] t = new byte[ints.raw().length];
-        for (int r = 0; r < rows; r++) {
-            for (int k = 0; k < cols; k++) {
-                t[k * rows + r] = ints.raw()[r * cols + k];
-            }
-        }
-        String wq = g.initializer("w_i8", new OnnxGraph.Tensor(OnnxGraph.INT8, new long[] {cols, rows}, t));
+        String wq = transposedInt8(g, "w_i8", w.ints());
         long[] zps = w.zeroPoints().longs();
         float[] ws = w.scales().floats();
         byte[] zpBytes = new byte[zps.length];
@@ -227,15 +218,83 @@ final class QuantizedOps {
         long[] dims = zps.length == 1 && w.axis() < 0 ? new long[0] : new long[] {zps.length};
         String wzp = g.initializer("weight_zero_point", new OnnxGraph.Tensor(OnnxGraph.INT8, dims, zpBytes));
         String wscale = g.initializer("weight_scale", OnnxGraph.floats(dims, ws));
-        List<String> dq = c.opN("DynamicQuantizeLinear", List.of(c.tensorAs(0, OnnxGraph.FLOAT)), 3);
-        String acc = c.op("MatMulInteger", List.of(dq.get(0), wq, dq.get(2), wzp));
-        String y = c.op("Cast", List.of(acc), attr("to", (long) OnnxGraph.FLOAT));
-        y = c.op("Mul", List.of(y, c.op("Mul", List.of(dq.get(1), wscale))));
+        String bias = null;
         if (p.bias() != null) {
             TensorData b = (TensorData) p.bias();
-            y = c.op("Add", List.of(y, g.initializer("bias", OnnxGraph.floats(b.shape(), b.floats()))));
+            bias = g.initializer("bias", OnnxGraph.floats(b.shape(), b.floats()));
         }
+        String y = dynamicLinear(g, c.hint(), c.tensorAs(0, OnnxGraph.FLOAT), wq, wzp, wscale, bias, c.bool(2));
         c.out(0, y);
+    }
+
+    /**
+     * LibTorch's dynamic quantization of an activation (FBGEMM's ChooseQuantizationParams, as
+     * quantized::linear_dynamic and the int8 LSTM do it) as ONNX ops: one scale and zero point for the
+     * whole tensor from its min and max (both widened to include 0), uint8 on [0, 255], or [0, 127]
+     * with reduce_range (x86/FBGEMM); a scale below 6.1e-5 is raised to it with the zero point kept,
+     * and an all-zero tensor gets scale 0.1. ONNX's DynamicQuantizeLinear has no reduce_range.
+     *
+     * @return the uint8 tensor, its scale (float scalar) and its zero point (uint8 scalar)
+     */
+    static List<String> dynamicQuantize(OnnxGraph g, String hint, String x, boolean reduceRange) {
+        double qmax = reduceRange ? 127 : 255;
+        String zero = scalar(g, 0);
+        String min = op(g, hint, "Min", op(g, hint, "ReduceMin", x, attr("keepdims", 0L)), zero);
+        String max = op(g, hint, "Max", op(g, hint, "ReduceMax", x, attr("keepdims", 0L)), zero);
+        String scale = op(g, hint, "Div", op(g, hint, "Sub", max, min), scalar(g, qmax));
+        String isZero = op(g, hint, "Equal", scale, zero);
+        String used = op(g, hint, "Where", isZero, scalar(g, 0.1), op(g, hint, "Max", scale, scalar(g, 6.1e-5)));
+        String divisor = op(g, hint, "Where", isZero, scalar(g, 1), scale);
+        String zp = op(g, hint, "Clip", op(g, hint, "Round", op(g, hint, "Div", op(g, hint, "Neg", min), divisor)), zero,
+                scalar(g, qmax));
+        zp = op(g, hint, "Cast", zp, attr("to", (long) OnnxGraph.UINT8));
+        return List.of(op(g, hint, "QuantizeLinear", x, used, zp), used, zp);
+    }
+
+    /**
+     * y = LibTorch's dynamic int8 linear of x: x quantized by {@link #dynamicQuantize}, MatMulInteger
+     * against the int8 weight wT [in, out] (zero point wZero), scaled by x's scale times wScale, plus bias.
+     */
+    static String dynamicLinear(OnnxGraph g, String hint, String x, String wT, String wZero, String wScale, String bias,
+            boolean reduceRange) {
+        List<String> q = dynamicQuantize(g, hint, x, reduceRange);
+        String acc = op(g, hint, "MatMulInteger", q.get(0), wT, q.get(2), wZero);
+        String y = op(g, hint, "Cast", acc, attr("to", (long) OnnxGraph.FLOAT));
+        y = op(g, hint, "Mul", y, op(g, hint, "Mul", q.get(1), wScale));
+        return bias == null ? y : op(g, hint, "Add", y, bias);
+    }
+
+    /** A node of g with one output; the inputs come first, then the attributes. */
+    static String op(OnnxGraph g, String hint, String type, Object... inputsThenAttrs) {
+        List<String> in = new ArrayList<>();
+        List<OnnxGraph.Attr> attrs = new ArrayList<>();
+        for (Object o : inputsThenAttrs) {
+            if (o instanceof OnnxGraph.Attr a) {
+                attrs.add(a);
+            } else {
+                in.add((String) o);
+            }
+        }
+        return g.node1(type, in, hint, attrs.toArray(new OnnxGraph.Attr[0]));
+    }
+
+    /** An int8 weight [out, in] as an initializer transposed to [in, out], MatMulInteger's right side. */
+    static String transposedInt8(OnnxGraph g, String hint, TensorData ints) {
+        int rows = (int) ints.shape()[0];
+        int cols = (int) ints.shape()[1];
+        byte[] raw = ints.raw();
+        byte[] t = new byte[raw.length];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < cols; k++) {
+                t[k * rows + r] = raw[r * cols + k];
+            }
+        }
+        return g.initializer(hint, new OnnxGraph.Tensor(OnnxGraph.INT8, new long[] {cols, rows}, t));
+    }
+
+    /** A float32 scalar constant. */
+    static String scalar(OnnxGraph g, double v) {
+        return g.initializer("scalar", OnnxGraph.floats(new long[0], (float) v));
     }
 
     private static long[] longs(List<Object> values) {

@@ -12,9 +12,21 @@ final class CliRun {
 
     /** Runs {@code ./torchslim command args...}; asserts the exit status and returns what it printed. */
     static String run(String command, int expected, String... args) {
+        return runBoth(command, expected, args)[0];
+    }
+
+    /** As {@link #run}, returning what it printed to stderr (the error messages). */
+    static String runErr(String command, int expected, String... args) {
+        return runBoth(command, expected, args)[1];
+    }
+
+    private static String[] runBoth(String command, int expected, String... args) {
         PrintStream old = System.out;
+        PrintStream oldErr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         int rc;
         try {
             String[] all = new String[args.length + 1];
@@ -23,9 +35,12 @@ final class CliRun {
             rc = Main.run(all);
         } finally {
             System.setOut(old);
+            System.setErr(oldErr);
         }
         String out = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(expected, rc, out);
-        return out;
+        String errors = err.toString(StandardCharsets.UTF_8);
+        oldErr.print(errors);
+        assertEquals(expected, rc, out + errors);
+        return new String[] {out, errors};
     }
 }

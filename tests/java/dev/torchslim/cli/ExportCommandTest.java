@@ -35,7 +35,12 @@ class ExportCommandTest {
         run(2, "--in", in, "--out", out.toString(), "--input", "1,3,x,16");
         run(2, "--in", in, "--out", out.toString(), "--input", "1,3,16,16", "--opset", "9");
         run(2, "--in", in, "--out", out.toString(), "--input", "1,3,16,16", "--bogus", "1");
-        run(1, "--in", in, "--out", out.toString(), "--input", "1,5,16,16");  // 3 input channels
+        String wrong = CliRun.runErr("export", 1, "--in", in, "--out", out.toString(), "--input", "1,5,16,16");  // 3 input channels
+        assertTrue(wrong.contains("does not run on an input of shape [1, 5, 16, 16]"), wrong);
+        // a scripted LSTM checks its input in TorchScript; its own message arrives, not a later op's
+        String lstm = CliRun.runErr("export", 1, "--in", GraphModels.file("lstm", ".pt").toString(), "--out", out.toString(),
+                "--input", "1,7,3");
+        assertTrue(lstm.contains("does not run on an input of shape [1, 7, 3]"), lstm);
         run(1, "--in", GraphModels.file("resnet", ".x.npy").toString(), "--out", out.toString());
         assertTrue(Files.notExists(out));
     }
