@@ -4,6 +4,7 @@
                                 DIR/NAME.data.pt ({'x': calibration inputs, 'y': targets}),
                                 DIR/NAME.ref.npy (fp32 output), DIR/NAME.dynamic.npy (quantize_dynamic_jit),
                                 DIR/NAME.static.npy (quantize_jit, MinMax activations, per-channel weights,
+                                DIR/NAME.static_histogram.npy the same with HistogramObserver activations,
                                 calibrated on data.pt's x in batches of 16), DIR/NAME.eager_dynamic.npy
                                 (lstm only: torch.ao.quantization.quantize_dynamic of the nn.Module, Linear and LSTM)
   graph_models.py run FILE X OUT   torch.jit.load(FILE)(X) -> OUT (.npy, float32); prints
@@ -135,7 +136,7 @@ NAMES = ["resnet", "depthwise", "lstm", "transformer", "mbconv"]
 
 
 def make(directory):
-    from torch.ao.quantization import (QConfig, MinMaxObserver, default_dynamic_qconfig,
+    from torch.ao.quantization import (QConfig, HistogramObserver, MinMaxObserver, default_dynamic_qconfig,
                                        default_per_channel_weight_observer, quantize_dynamic, quantize_dynamic_jit,
                                        quantize_jit)
     for name in NAMES:
@@ -166,6 +167,10 @@ def make(directory):
             if name != "mbconv":  # Python's passes refuse it; TorchSlim folds the eval-mode branches first
                 st = quantize_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": qconfig}, calibrate, [calib])
                 np.save(f"{directory}/{name}.static.npy", st(x).numpy())
+                hist = QConfig(activation=HistogramObserver.with_args(reduce_range=True),
+                               weight=default_per_channel_weight_observer)
+                st = quantize_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": hist}, calibrate, [calib])
+                np.save(f"{directory}/{name}.static_histogram.npy", st(x).numpy())
 
 
 def run(file, x, out):

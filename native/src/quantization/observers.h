@@ -1,7 +1,7 @@
 // Observer modules for LibTorch's graph-mode quantization passes, written in TorchScript: the
 // passes clone them into the model, call forward to observe and calculate_qparams to convert.
 // Their arithmetic follows torch.ao.quantization's MinMaxObserver, MovingAverageMinMaxObserver,
-// PerChannelMinMaxObserver and PlaceholderObserver, so results equal Python's quantize_jit.
+// HistogramObserver, PerChannelMinMaxObserver and PlaceholderObserver, so results equal Python's quantize_jit.
 #pragma once
 
 #include <string>
@@ -11,7 +11,7 @@
 namespace torchslim::quantization {
 
 struct ObserverSpec {
-  std::string kind = "minmax";  // minmax | moving_average | placeholder
+  std::string kind = "minmax";  // minmax | moving_average | histogram | placeholder
   bool per_channel = false;     // per output channel (axis 0), symmetric: weights
   bool symmetric = false;
   bool signed_int8 = false;     // qint8 (weights) or quint8 (activations)

@@ -40,7 +40,7 @@ public final class QuantizeCommand implements Command {
     public String usage() {
         return String.join("\n",
                 "quantize --in MODEL.pt --out OUT.pt --mode dynamic|static|qat|weight-int8|weight-int4|fp16|bf16",
-                "         [--data DATA.pt|X.npy] [--calib 32] [--batch 32] [--observer minmax|moving_average]",
+                "         [--data DATA.pt|X.npy] [--calib 32] [--batch 32] [--observer minmax|moving_average|histogram]",
                 "         [--per-channel|--per-tensor] [--engine x86|fbgemm|qnnpack|onednn] [--keep-float fc,classifier]",
                 "         [--loss ce|nll|mse] [--epochs 1] [--lr 1e-4] [--seed 0] [--group 64] [--cast-output]",
                 "  MODEL.pt: any TorchScript file (torch.jit.script(m).save or torch.jit.trace(m, x).save).",

@@ -8,7 +8,13 @@ public enum Observer {
     /** Running minimum and maximum (MinMaxObserver). */
     MIN_MAX("minmax"),
     /** Exponential moving average of each batch's min and max, constant 0.01 (MovingAverageMinMaxObserver). */
-    MOVING_AVERAGE("moving_average");
+    MOVING_AVERAGE("moving_average"),
+    /**
+     * A running histogram of the activations (2048 bins), then the range that minimises the L2
+     * quantization error (HistogramObserver): outliers stop widening the scale. Calibration is
+     * slower than with min/max.
+     */
+    HISTOGRAM("histogram");
 
     private final String nativeName;
 
@@ -21,7 +27,7 @@ public enum Observer {
     }
 
     /**
-     * Parses "minmax" or "moving_average" (or the constant's name), ignoring case.
+     * Parses "minmax", "moving_average" or "histogram" (or the constant's name), ignoring case.
      *
      * @param name the observer's name
      * @return the observer
@@ -33,6 +39,6 @@ public enum Observer {
                 return o;
             }
         }
-        throw new IllegalArgumentException("unknown observer '" + name + "': expected minmax or moving_average");
+        throw new IllegalArgumentException("unknown observer '" + name + "': expected minmax, moving_average or histogram");
     }
 }

@@ -20,7 +20,7 @@ public final class GraphModels {
     public static synchronized Path dir() {
         if (dir == null) {
             Path d = Paths.get("target", "oracle-models");
-            if (!Files.exists(d.resolve("mbconv.ref.npy"))) {
+            if (!Files.exists(d.resolve("mbconv.ref.npy")) || !Files.exists(d.resolve("transformer.static_histogram.npy"))) {
                 try {
                     Files.createDirectories(d);
                 } catch (java.io.IOException e) {

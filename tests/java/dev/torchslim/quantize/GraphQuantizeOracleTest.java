@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * int8 on real architectures against Python torch 2.13's graph-mode quantization of the same
- * TorchScript file: static equals quantize_jit (same MinMax/per-channel observers, same
+ * TorchScript file: static equals quantize_jit (same MinMax or Histogram/per-channel observers, same
  * calibration batches), dynamic equals quantize_dynamic_jit, LSTM dynamic is within 1e-2 of
  * quantize_dynamic; every output file loads and runs in Python with quantized ops.
  */
@@ -48,6 +48,26 @@ class GraphQuantizeOracleTest {
                 assertTrue(err <= 1e-5, name + ": static int8 differs from quantize_jit by " + err + " of the range");
                 assertTrue(q.countOps("quantized::") > 0, name + " has no quantized:: op:\n" + q.graph());
                 checkInPython(q, name, "static", got);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet", "depthwise", "lstm", "transformer"})
+    void staticInt8WithHistogramObserverEqualsQuantizeJit(String name) throws Exception {
+        try (TensorScope scope = new TensorScope();
+             ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"))) {
+            TensorData data = TensorData.load(GraphModels.file(name, ".data.pt"));
+            Int8StaticConfig config = Int8StaticConfig.config().withObserver(Observer.HISTOGRAM).withEngine(Engine.X86);
+            try (ScriptModel q = Quantize.apply(model, config, data.batches(16, Integer.MAX_VALUE))) {
+                Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
+                Tensor got = q.forward(x);
+                double err = relativeError(got, Npy.read(GraphModels.file(name, ".static_histogram.npy")));
+                assertTrue(err <= 1e-5, name + ": histogram static int8 differs from quantize_jit by " + err);
+                double minmax = relativeError(got, Npy.read(GraphModels.file(name, ".static.npy")));
+                System.out.printf("histogram-observer %s: vs quantize_jit %.2e, vs the min/max result %.2e of the range%n",
+                        name, err, minmax);
+                checkInPython(q, name, "static_histogram", got);
             }
         }
     }
