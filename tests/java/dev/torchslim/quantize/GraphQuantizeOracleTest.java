@@ -36,38 +36,32 @@ class GraphQuantizeOracleTest {
     @ParameterizedTest
     @ValueSource(strings = {"resnet", "depthwise", "lstm", "transformer"})
     void staticInt8EqualsQuantizeJit(String name) throws Exception {
-        try (TensorScope scope = new TensorScope();
-             ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"))) {
-            TensorData data = TensorData.load(GraphModels.file(name, ".data.pt"));
-            Int8StaticConfig config = Int8StaticConfig.config().withObserver(Observer.MIN_MAX).withEngine(Engine.X86);
-            try (ScriptModel q = Quantize.apply(model, config, data.batches(16, Integer.MAX_VALUE))) {
-                Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
-                Tensor want = Npy.read(GraphModels.file(name, ".static.npy"));
-                Tensor got = q.forward(x);
-                double err = relativeError(got, want);
-                assertTrue(err <= 1e-5, name + ": static int8 differs from quantize_jit by " + err + " of the range");
-                assertTrue(q.countOps("quantized::") > 0, name + " has no quantized:: op:\n" + q.graph());
-                checkInPython(q, name, "static", got);
-            }
-        }
+        staticInt8(name, Observer.MIN_MAX, "static");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"resnet", "depthwise", "lstm", "transformer"})
     void staticInt8WithHistogramObserverEqualsQuantizeJit(String name) throws Exception {
+        Tensor got = staticInt8(name, Observer.HISTOGRAM, "static_histogram");
+        System.out.printf("histogram-observer %s: differs from the min/max result by %.2e of the range%n", name,
+                relativeError(got, Npy.read(GraphModels.file(name, ".static.npy"))));
+    }
+
+    /** Static int8 with observer equals Python's NAME.MODE.npy (quantize_jit, same observer) and runs in Python. */
+    private Tensor staticInt8(String name, Observer observer, String mode) throws Exception {
         try (TensorScope scope = new TensorScope();
              ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"))) {
             TensorData data = TensorData.load(GraphModels.file(name, ".data.pt"));
-            Int8StaticConfig config = Int8StaticConfig.config().withObserver(Observer.HISTOGRAM).withEngine(Engine.X86);
+            Int8StaticConfig config = Int8StaticConfig.config().withObserver(observer).withEngine(Engine.X86);
             try (ScriptModel q = Quantize.apply(model, config, data.batches(16, Integer.MAX_VALUE))) {
                 Tensor x = Npy.read(GraphModels.file(name, ".x.npy"));
-                Tensor got = q.forward(x);
-                double err = relativeError(got, Npy.read(GraphModels.file(name, ".static_histogram.npy")));
-                assertTrue(err <= 1e-5, name + ": histogram static int8 differs from quantize_jit by " + err);
-                double minmax = relativeError(got, Npy.read(GraphModels.file(name, ".static.npy")));
-                System.out.printf("histogram-observer %s: vs quantize_jit %.2e, vs the min/max result %.2e of the range%n",
-                        name, err, minmax);
-                checkInPython(q, name, "static_histogram", got);
+                Tensor want = Npy.read(GraphModels.file(name, "." + mode + ".npy"));
+                Tensor got = scope.detach(q.forward(x));
+                double err = relativeError(got, want);
+                assertTrue(err <= 1e-5, name + ": " + mode + " int8 differs from quantize_jit by " + err + " of the range");
+                assertTrue(q.countOps("quantized::") > 0, name + " has no quantized:: op:\n" + q.graph());
+                checkInPython(q, name, mode, got);
+                return got;
             }
         }
     }
