@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "graph/walk.h"
 #include "structural/dependency.h"
+#include "structural/transformer.h"
 #include "torchslim/graph.h"
 #include "torchslim/prune.h"
 #include "torchslim/structural.h"
@@ -78,7 +79,7 @@ torch::jit::Module prepared(const ScriptModel& model) {
   m.eval();
   graph::fold_training_flag(m, false);
   auto g = m.get_method("forward").graph();
-  torch::jit::Inline(*g);
+  structural::inline_with_plain_transformers(m, *g);
   fold_flags(m, *g);
   torch::jit::ConstantPropagation(g);
   torch::jit::EliminateDeadCode(g);
