@@ -30,6 +30,11 @@ public final class LatencyTable {
         this.savedMs = savedMs;
     }
 
+    /** A table from known figures (tests). */
+    static LatencyTable of(double denseMs, double[] ratios, Map<Integer, double[]> savedMs) {
+        return new LatencyTable(denseMs, ratios.clone(), new TreeMap<>(savedMs));
+    }
+
     /**
      * Measures groups (ids of the analysis) at ratios, runs timed forward passes per entry.
      *
