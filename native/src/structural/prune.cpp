@@ -367,6 +367,16 @@ std::string prune_channels(ScriptModel& result, const ScriptModel& model, const 
         owner.setattr(param.substr(dot == std::string::npos ? 0 : dot + 1), t);
         out << param << '\t' << shape_text(before) << '\t' << shape_text(t) << '\n';
       }
+      // nn.MultiheadAttention keeps its num_heads attribute in step with its q/k/v rows (Python reads it)
+      for (auto sub : m.modules()) {
+        if (graph::type_name(sub).find("MultiheadAttention") == std::string::npos || !sub.hasattr("num_heads") ||
+            !sub.hasattr("head_dim") || !sub.hasattr("in_proj_weight"))
+          continue;
+        auto heads = sub.attr("num_heads"), hd = sub.attr("head_dim"), w = sub.attr("in_proj_weight");
+        if (!heads.isInt() || !hd.isInt() || hd.toInt() <= 0 || !w.isTensor()) continue;
+        int64_t now = w.toTensor().size(0) / (3 * hd.toInt());
+        if (now != heads.toInt()) sub.setattr("num_heads", now);
+      }
       for (const auto& e : dg.edits()) {
         int64_t kept = 0;
         for (int64_t x : e.el) kept += removed.count(dg.find(x)) ? 0 : 1;

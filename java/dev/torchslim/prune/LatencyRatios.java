@@ -71,7 +71,7 @@ public final class LatencyRatios {
             int next = at.get(best) + 1;
             at.put(best, next);
             ratios.put(best, steps[next]);
-            double below = targetMs - table.predictMs(ratios);
+            double below = targetMs - unclamped(table, ratios);
             if (below > 0) {
                 // The whole step overshoots the target: stop part way, where the table's linear
                 // savings between the two measured ratios meet it.
@@ -84,6 +84,15 @@ public final class LatencyRatios {
             }
         }
         return ratios;
+    }
+
+    /** The table's prediction before it is held at 0 (a step may save more than is left). */
+    private static double unclamped(LatencyTable table, Map<Integer, Double> ratios) {
+        double t = table.denseMs();
+        for (Map.Entry<Integer, Double> e : ratios.entrySet()) {
+            t -= table.savedMs(e.getKey(), e.getValue());
+        }
+        return t;
     }
 
     /** Normalised importance of the units a ratio removes (the least important first). */

@@ -14,10 +14,11 @@ import org.bytedeco.pytorch.Tensor;
  * forward time with only that group pruned at each of several ratios, at the batch and thread
  * count given (set the threads before measuring). Dense runs are interleaved with every
  * measurement so that load drifting on a shared machine hits both alike; each entry is stored as
- * the milliseconds saved against the dense runs beside it. Entries are differences of close
- * times, so they use the fastest run of each model (what other processes' load delays least;
- * medians of the same runs swung by more than the savings on a machine loaded by parallel builds),
- * and a group's savings never fall as its ratio grows.
+ * the fraction of time saved against the dense runs beside it (so load that drifts between entries
+ * cancels), in milliseconds of the table's dense time. Entries are differences of close times, so
+ * they use the fastest run of each model (what other processes' load delays least; medians of
+ * the same runs swung by more than the savings on a machine loaded by parallel builds), and a
+ * group's savings never fall as its ratio grows.
  */
 public final class LatencyTable {
     private final double denseMs;
@@ -63,13 +64,19 @@ public final class LatencyTable {
                 try (ScriptModel pruned = GraphChannelPruner.prune(model, example, null, o).model()) {
                     double[] ms = fastest(model, pruned, batch, runs);
                     dense[k++] = ms[0];
-                    s[i] = Math.max(i == 0 ? 0 : s[i - 1], ms[0] - ms[1]);
+                    s[i] = Math.max(i == 0 ? 0 : s[i - 1], Math.min(1, 1 - ms[1] / ms[0]));
                 }
             }
             saved.put(g, s);
         }
         Arrays.sort(dense);
-        return new LatencyTable(dense.length == 0 ? 0 : dense[dense.length / 2], ratios.clone(), saved);
+        double d = dense.length == 0 ? 0 : dense[dense.length / 2];
+        for (double[] s : saved.values()) {
+            for (int i = 0; i < s.length; i++) {
+                s[i] *= d;  // the fraction saved beside each entry's own dense runs, in ms of the table's dense
+            }
+        }
+        return new LatencyTable(d, ratios.clone(), saved);
     }
 
     /**

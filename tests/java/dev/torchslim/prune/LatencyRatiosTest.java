@@ -23,6 +23,13 @@ class LatencyRatiosTest {
     }
 
     @Test
+    void aStepThatSavesMoreThanIsLeftStillStopsAtTheTarget() {
+        LatencyTable noisy = LatencyTable.of(10, new double[] {0.25, 0.5}, Map.of(0, new double[] {12, 12}));
+        Map<Integer, Double> r = LatencyRatios.choose(noisy, Map.of(0, new double[] {1, 1, 1, 1}), 5);
+        assertEquals(5.0, noisy.predictMs(r), 1e-9, r.toString());
+    }
+
+    @Test
     void aTargetBeyondEveryStepTakesThemAll() {
         Map<Integer, Double> r = LatencyRatios.choose(table, flat, 0.5);
         assertEquals(Map.of(0, 0.75, 1, 0.75), r);
