@@ -138,6 +138,8 @@ def check(ref_file, out_file, x_file, mode=None, data_file=None):
                 kinds += [k.kind() for k in b.nodes()]
         result["quantized_ops"] = sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
         result["argmax_agreement"] = float((got.argmax(1) == want.argmax(1)).float().mean())
+        result["num_heads"] = [sub.num_heads for _, sub in m.named_modules()
+                               if getattr(sub, "original_name", "") == "MultiheadAttention" and hasattr(sub, "num_heads")]
         result["max_error_of_range"] = float((got - want).abs().max() / (want.max() - want.min()))
         if mode in ("static", "dynamic"):
             with torch.no_grad():
