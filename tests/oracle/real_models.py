@@ -1,13 +1,16 @@
 """Real-model files for the acceptance runs of tests/bench/real-models.sh (random weights; nothing downloaded).
 
-  real_models.py make DIR          DIR/NAME.pt, DIR/NAME.x.npy (inputs), DIR/NAME.data.pt ({'x', 'y'}) for every NAME
+  real_models.py make DIR [NAME...]
+                                   DIR/NAME.pt, DIR/NAME.x.npy (inputs), DIR/NAME.data.pt ({'x', 'y'}) for every NAME
+                                   (or those named)
   real_models.py check REF OUT X [MODE DATA]
                                    runs the fp32 file REF and a TorchSlim output OUT on X in Python; prints one JSON line:
                                    loads, runs, quantized op count, argmax agreement, max error / output range; with
                                    MODE static|dynamic and DATA (the .data.pt), also the largest difference between OUT
                                    and Python's own quantize_jit / quantize_dynamic_jit of REF (same observers)
 Names: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (each .script and .trace), bert (traced from
-transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted)."""
+transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted), transformer.trace (the same
+traced under no_grad: PyTorch's fused fast-path op)."""
 import json
 import sys
 import types
@@ -67,6 +70,7 @@ def models():
     yield "bert", Bert, (16,), "trace", "ids"
     yield "lstm", LstmClassifier, (20, 64), "script", "float"
     yield "transformer", Encoder, (16, 128), "script", "float"
+    yield "transformer.trace", Encoder, (16, 128), "trace", "float"
 
 
 def make(directory, only=None, n_inputs=32, n_calib=64):
@@ -134,6 +138,8 @@ def check(ref_file, out_file, x_file, mode=None, data_file=None):
                 kinds += [k.kind() for k in b.nodes()]
         result["quantized_ops"] = sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
         result["argmax_agreement"] = float((got.argmax(1) == want.argmax(1)).float().mean())
+        result["num_heads"] = [sub.num_heads for _, sub in m.named_modules()
+                               if getattr(sub, "original_name", "") == "MultiheadAttention" and hasattr(sub, "num_heads")]
         result["max_error_of_range"] = float((got - want).abs().max() / (want.max() - want.min()))
         if mode in ("static", "dynamic"):
             with torch.no_grad():
@@ -147,7 +153,7 @@ def check(ref_file, out_file, x_file, mode=None, data_file=None):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        make(sys.argv[2])
+        make(sys.argv[2], {n: n for n in sys.argv[3:]} or None)
     elif sys.argv[1] == "check":
         check(*sys.argv[2:7])
     else:

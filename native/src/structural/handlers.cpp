@@ -187,20 +187,57 @@ Handler conv(size_t groups_input, std::optional<size_t> transposed_input, bool t
   };
 }
 
-void linear(G& g, Node* n) {
-  auto weight = g.param_path(n->input(1));
+void matmul(G& g, Node* n);
+
+// y = x W^T + b with W (out, in) a module attribute; bias may be None or absent.
+void linear_of(G& g, Node* n, const Value* x, const std::optional<std::string>& weight, const Value* bias) {
   auto* out_shape = g.shape(n->output(0));
   if (!weight || !out_shape) return unknown(g, n, "weight not a module attribute");
-  auto* in = g.channels(n->input(0));
-  auto* in_shape = g.shape(n->input(0));
-  if (in && in->dim == static_cast<int64_t>(in_shape->size()) - 1)
+  auto* in = g.channels(x);
+  auto* in_shape = g.shape(x);
+  if (in && in_shape && in->dim == static_cast<int64_t>(in_shape->size()) - 1)
     g.use(*weight, 1, in->el, false);
   else if (in)
     g.fix(in->el, "not the feature dim of " + G::where(n));
   auto el = g.fresh(out_shape->back());
   g.use(*weight, 0, el, true);
-  bias_use(g, n->input(2), el);
+  if (bias) bias_use(g, bias, el);
   g.set(n->output(0), Channels{static_cast<int64_t>(out_shape->size()) - 1, el});
+}
+
+void linear(G& g, Node* n) { linear_of(g, n, n->input(0), g.param_path(n->input(1)), n->input(2)); }
+
+// W^T for a module attribute W: aten::t(W) or W.transpose(0, 1); what LibTorch's C++ Linear traces to.
+std::optional<std::string> transposed_param(const G& g, const Value* v) {
+  const Node* p = v->node();
+  if (p->kind() == c10::aten::t) return g.param_path(p->input(0));
+  if (p->kind() == c10::aten::transpose) {
+    auto a = const_int(p->input(1)), b = const_int(p->input(2));
+    if (a && b && ((*a == 0 && (*b == 1 || *b == -1)) || (*b == 0 && (*a == 1 || *a == -1))))
+      return g.param_path(p->input(0));
+  }
+  return std::nullopt;
+}
+
+// addmm(b, x, W^T, beta, alpha) and mm(x, W^T): a Linear as the C++ frontend's trace records it (2-d input).
+void addmm(G& g, Node* n) {
+  bool has_bias = n->kind() == c10::aten::addmm;
+  const Value* x = n->input(has_bias ? 1 : 0);
+  const Value* w = n->input(has_bias ? 2 : 1);
+  auto weight = transposed_param(g, w);
+  if (!weight) {  // two activations: a matrix product
+    if (has_bias) return unknown(g, n, "a product with no module weight");
+    return matmul(g, n);
+  }
+  if (has_bias) {
+    auto beta = torch::jit::toIValue(n->input(3)), alpha = torch::jit::toIValue(n->input(4));
+    bool ones = beta && alpha && beta->isScalar() && alpha->isScalar() && beta->toScalar().toDouble() == 1.0 &&
+                alpha->toScalar().toDouble() == 1.0;
+    if (!ones) return unknown(g, n, "beta or alpha not 1");
+    auto* b = g.shape(n->input(0));
+    if (!b || b->size() != 1) return unknown(g, n, "bias not a vector");
+  }
+  linear_of(g, n, x, weight, has_bias ? n->input(0) : nullptr);
 }
 
 void embedding(G& g, Node* n) {
@@ -658,6 +695,8 @@ const std::unordered_map<std::string, Handler>& handlers() {
     for (const char* op : {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"})
       t[std::string("aten::") + op] = conv(6, std::nullopt, true);
     t["aten::linear"] = linear;
+    t["aten::addmm"] = addmm;
+    t["aten::mm"] = addmm;
     t["aten::embedding"] = embedding;
     t["aten::batch_norm"] = batch_norm;
     t["aten::instance_norm"] = batch_norm;

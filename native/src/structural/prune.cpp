@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "graph/walk.h"
 #include "structural/dependency.h"
+#include "structural/transformer.h"
 #include "torchslim/graph.h"
 #include "torchslim/prune.h"
 #include "torchslim/structural.h"
@@ -78,7 +79,7 @@ torch::jit::Module prepared(const ScriptModel& model) {
   m.eval();
   graph::fold_training_flag(m, false);
   auto g = m.get_method("forward").graph();
-  torch::jit::Inline(*g);
+  structural::inline_with_plain_transformers(m, *g);
   fold_flags(m, *g);
   torch::jit::ConstantPropagation(g);
   torch::jit::EliminateDeadCode(g);
@@ -365,6 +366,16 @@ std::string prune_channels(ScriptModel& result, const ScriptModel& model, const 
           for (const auto& part : split_csv(param.substr(0, dot), '.')) owner = owner.attr(part).toModule();
         owner.setattr(param.substr(dot == std::string::npos ? 0 : dot + 1), t);
         out << param << '\t' << shape_text(before) << '\t' << shape_text(t) << '\n';
+      }
+      // nn.MultiheadAttention keeps its num_heads attribute in step with its q/k/v rows (Python reads it)
+      for (auto sub : m.modules()) {
+        if (graph::type_name(sub).find("MultiheadAttention") == std::string::npos || !sub.hasattr("num_heads") ||
+            !sub.hasattr("head_dim") || !sub.hasattr("in_proj_weight"))
+          continue;
+        auto heads = sub.attr("num_heads"), hd = sub.attr("head_dim"), w = sub.attr("in_proj_weight");
+        if (!heads.isInt() || !hd.isInt() || hd.toInt() <= 0 || !w.isTensor()) continue;
+        int64_t now = w.toTensor().size(0) / (3 * hd.toInt());
+        if (now != heads.toInt()) sub.setattr("num_heads", now);
       }
       for (const auto& e : dg.edits()) {
         int64_t kept = 0;

@@ -1,11 +1,20 @@
 package dev.torchslim.cli;
 
-import dev.torchslim.prune.ChannelPruner;
+import dev.torchslim.core.TensorScope;
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.prune.EasyPrune;
+import dev.torchslim.prune.GraphChannelPruner;
 import dev.torchslim.prune.PruningStrategy;
+import dev.torchslim.train.GraphTrainer;
+import dev.torchslim.train.Loss;
+import dev.torchslim.train.Trainer;
+import java.util.List;
+import java.util.Locale;
 import org.bytedeco.pytorch.SequentialImpl;
+import org.bytedeco.pytorch.Tensor;
 
-/** The demo's pruning stages: global L1 (masks) and physical channel removal. */
+/** The demo's pruning stages: global L1 (masks) and physical channel removal on the traced graph. */
 public final class PruningStages {
     private PruningStages() {}
 
@@ -34,26 +43,42 @@ public final class PruningStages {
     }
 
     /**
-     * Removes the given fraction of filters (L2 norm, dim 0) from every Conv2d and Linear but the
-     * last, physically, then fine-tunes the smaller dense model for the given epochs. The demo keeps
-     * the Sequential pruner here: on SimpleModel's trace the graph pruner (GraphChannelPruner)
-     * removes only conv1's channels so far (conv2's and fc1's groups stay; under investigation).
+     * Removes the given fraction of channels (L2 importance) from every hidden layer physically with
+     * the graph pruner: the baseline is traced, {@link GraphChannelPruner} removes the chosen
+     * channels of each coupled group (conv1/conv2, conv2/fc1 through flatten, fc1/fc2; the output's
+     * 10 classes stay), then the smaller dense TorchScript model fine-tunes for the given epochs.
      *
-     * @param amount the fraction of filters to remove, in [0, 1]
+     * @param amount the fraction of each group's channels to remove, in [0, 1]
      * @param fineTuneEpochs the fine-tuning epochs
      * @return the stage
      */
     public static DemoStage channelsRemoved(double amount, int fineTuneEpochs) {
-        String name = String.format(java.util.Locale.ROOT, "channels removed %.0f%%", 100 * amount);
+        String name = String.format(Locale.ROOT, "channels removed %.0f%%", 100 * amount);
         return ctx -> {
-            SequentialImpl model = ctx.copyOfBaseline();
-            String report = ChannelPruner.pruneAndRemove(model, amount, 2);
-            model.eval();
-            ctx.out().printf(java.util.Locale.ROOT, "  %s: %s; accuracy before fine-tuning %.2f%%%n", name,
-                    report.trim().replace('\n', ','), 100 * ctx.trainer().evaluate(model));
-            ctx.trainer().train(model, fineTuneEpochs);
-            ctx.recordModule(name, model);
-            ctx.keep(name, model);
+            // Models are made outside any TensorScope: a scope would free their native handles when it closes.
+            Tensor example = example(ctx);
+            GraphChannelPruner.Result r;
+            try (ScriptModel traced = ScriptModel.trace(ctx.baseline(), example)) {
+                r = GraphChannelPruner.prune(traced, List.of(example), null, GraphChannelPruner.Options.of("l2", amount));
+            }
+            try (ScriptModel pruned = r.model(); TensorScope scope = new TensorScope()) {
+                pruned.eval();
+                StringBuilder groups = new StringBuilder();
+                r.unitsBeforeAfter().forEach((id, u) -> groups.append(groups.isEmpty() ? "" : ", ")
+                        .append(u[0]).append("->").append(u[1]));
+                ctx.out().printf(Locale.ROOT, "  %s: channels per group %s; accuracy before fine-tuning %.2f%%%n", name,
+                        groups, 100 * Trainer.accuracy(pruned::forward, ctx.test()));
+                TensorData data = TensorData.of("fashion-mnist train", ctx.train().images(), ctx.train().labels());
+                Trainer.Config c = ctx.trainer().config();
+                GraphTrainer.fit(pruned, data, Loss.NLL, new GraphTrainer.Config(c.batchSize(), c.learningRate(),
+                        fineTuneEpochs, c.seed()));
+                ctx.recordScriptModel(name, pruned);
+            }
         };
+    }
+
+    /** Two test images: the example batch that shapes the pruner's analysis. */
+    private static Tensor example(DemoContext ctx) {
+        return ctx.test().images().narrow(0, 0, 2).contiguous();
     }
 }

@@ -14,7 +14,9 @@ public final class LatencyRatios {
     private LatencyRatios() {}
 
     /**
-     * Chooses per-group ratios that bring the table's predicted latency down to the target.
+     * Chooses per-group ratios that bring the table's predicted latency down to the target: greedily
+     * the next measured ratio step of the group that loses least importance per ms saved; the step
+     * that would overshoot stops part way, where the table's linear savings meet the target.
      *
      * @param table the measured latency table
      * @param importance group id -> unit scores ({@link GraphChannelPruner#importance})
@@ -69,8 +71,28 @@ public final class LatencyRatios {
             int next = at.get(best) + 1;
             at.put(best, next);
             ratios.put(best, steps[next]);
+            double below = targetMs - unclamped(table, ratios);
+            if (below > 0) {
+                // The whole step overshoots the target: stop part way, where the table's linear
+                // savings between the two measured ratios meet it.
+                double from = next == 0 ? 0 : steps[next - 1];
+                double gain = table.savedMs(best, steps[next]) - table.savedMs(best, from);
+                if (gain > 0 && below < gain) {
+                    ratios.put(best, from + (steps[next] - from) * (1 - below / gain));
+                }
+                break;
+            }
         }
         return ratios;
+    }
+
+    /** The table's prediction before it is held at 0 (a step may save more than is left). */
+    private static double unclamped(LatencyTable table, Map<Integer, Double> ratios) {
+        double t = table.denseMs();
+        for (Map.Entry<Integer, Double> e : ratios.entrySet()) {
+            t -= table.savedMs(e.getKey(), e.getValue());
+        }
+        return t;
     }
 
     /** Normalised importance of the units a ratio removes (the least important first). */

@@ -10,11 +10,15 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * A latency lookup table measured on this machine: for each channel group, the model's median
+ * A latency lookup table measured on this machine: for each channel group, the model's fastest
  * forward time with only that group pruned at each of several ratios, at the batch and thread
  * count given (set the threads before measuring). Dense runs are interleaved with every
  * measurement so that load drifting on a shared machine hits both alike; each entry is stored as
- * the milliseconds saved against the dense runs beside it.
+ * the fraction of time saved against the dense runs beside it (so load that drifts between entries
+ * cancels), in milliseconds of the table's dense time. Entries are differences of close times, so
+ * they use the fastest run of each model (what other processes' load delays least; medians of
+ * the same runs swung by more than the savings on a machine loaded by parallel builds), and a
+ * group's savings never fall as its ratio grows.
  */
 public final class LatencyTable {
     private final double denseMs;
@@ -25,6 +29,11 @@ public final class LatencyTable {
         this.denseMs = denseMs;
         this.ratios = ratios;
         this.savedMs = savedMs;
+    }
+
+    /** A table from known figures (tests). */
+    static LatencyTable of(double denseMs, double[] ratios, Map<Integer, double[]> savedMs) {
+        return new LatencyTable(denseMs, ratios.clone(), new TreeMap<>(savedMs));
     }
 
     /**
@@ -53,15 +62,21 @@ public final class LatencyTable {
                 GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, 0, Map.of(g, ratios[i]),
                         List.of(), 0);
                 try (ScriptModel pruned = GraphChannelPruner.prune(model, example, null, o).model()) {
-                    double[] ms = interleaved(model, pruned, batch, runs);
+                    double[] ms = fastest(model, pruned, batch, runs);
                     dense[k++] = ms[0];
-                    s[i] = Math.max(0, ms[0] - ms[1]);
+                    s[i] = Math.max(i == 0 ? 0 : s[i - 1], Math.min(1, 1 - ms[1] / ms[0]));
                 }
             }
             saved.put(g, s);
         }
         Arrays.sort(dense);
-        return new LatencyTable(dense.length == 0 ? 0 : dense[dense.length / 2], ratios.clone(), saved);
+        double d = dense.length == 0 ? 0 : dense[dense.length / 2];
+        for (double[] s : saved.values()) {
+            for (int i = 0; i < s.length; i++) {
+                s[i] *= d;  // the fraction saved beside each entry's own dense runs, in ms of the table's dense
+            }
+        }
+        return new LatencyTable(d, ratios.clone(), saved);
     }
 
     /**
@@ -74,6 +89,26 @@ public final class LatencyTable {
      * @return {@code {a's median ms, b's median ms}}
      */
     public static double[] interleaved(ScriptModel a, ScriptModel b, Tensor x, int runs) {
+        double[][] t = timed(a, b, x, runs);
+        return new double[] {t[0][runs / 2], t[1][runs / 2]};
+    }
+
+    /**
+     * The fastest ms of the two models' forward passes, alternated run by run after a warm-up.
+     *
+     * @param a the first model
+     * @param b the second model
+     * @param x the input of both
+     * @param runs timed passes per model, at least 1
+     * @return {@code {a's fastest ms, b's fastest ms}}
+     */
+    public static double[] fastest(ScriptModel a, ScriptModel b, Tensor x, int runs) {
+        double[][] t = timed(a, b, x, runs);
+        return new double[] {t[0][0], t[1][0]};
+    }
+
+    /** Both models' times, alternated run by run after a warm-up, each sorted ascending. */
+    private static double[][] timed(ScriptModel a, ScriptModel b, Tensor x, int runs) {
         double[] ta = new double[runs];
         double[] tb = new double[runs];
         try (NoGradGuard g = new NoGradGuard()) {
@@ -93,13 +128,13 @@ public final class LatencyTable {
         }
         Arrays.sort(ta);
         Arrays.sort(tb);
-        return new double[] {ta[runs / 2], tb[runs / 2]};
+        return new double[][] {ta, tb};
     }
 
     /**
      * The dense model's median forward time.
      *
-     * @return milliseconds: the median of the dense medians measured beside each entry
+     * @return milliseconds: the median of the dense model's fastest times measured beside each entry
      */
     public double denseMs() {
         return denseMs;

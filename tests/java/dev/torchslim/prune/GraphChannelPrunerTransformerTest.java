@@ -1,0 +1,101 @@
+package dev.torchslim.prune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.torchslim.core.TensorScope;
+import dev.torchslim.data.TensorData;
+import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.oracle.PythonOracle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Whole attention heads and feed-forward units of nn.TransformerEncoder (real_models.py: 2 layers,
+ * 128 wide, 4 heads, FFN 256), scripted (fast-path checks and branches) and traced under no_grad
+ * (the fused aten::_transformer_encoder_layer_fwd): the plain-op rewrite gives the original's
+ * outputs, heads leave as units of q, k, v rows and out_proj columns, and the pruned file loads
+ * and runs in Python on the original input shape with the zeroed model's outputs.
+ */
+@Tag("oracle")
+class GraphChannelPrunerTransformerTest {
+    @TempDir
+    Path tmp;
+
+    static synchronized Path model(String name) {
+        Path dir = Paths.get("target", "oracle-real");
+        Path file = dir.resolve(name + ".pt");
+        if (!Files.exists(dir.resolve(name + ".data.pt"))) {
+            try {
+                Files.createDirectories(dir);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            PythonOracle.run("real_models.py", "make", dir.toString(), name);
+        }
+        return file;
+    }
+
+    /** real_models.py check: Python runs ref and out on x; the JSON line it prints. */
+    private JsonNode check(Path ref, Path out, Path x) throws Exception {
+        String text = PythonOracle.run("real_models.py", "check", ref.toString(), out.toString(), x.toString());
+        String line = text.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse(text);
+        return new ObjectMapper().readTree(line);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"transformer", "transformer.trace"})
+    void headsAndFeedForwardUnitsLeaveAndPythonRunsTheResult(String name) throws Exception {
+        Path file = model(name);
+        Path xFile = file.resolveSibling(name + ".x.npy");
+        try (TensorScope scope = new TensorScope(); ScriptModel m = ScriptModel.load(file)) {
+            List<Tensor> example = List.of(TensorData.readNpy(xFile).narrow(0, 0, 2));
+            GraphChannelPruner.Analysis a = GraphChannelPruner.analyse(m, example);
+            for (String layer : List.of("encoder.layers.0", "encoder.layers.1")) {
+                assertTrue(a.groups().stream().anyMatch(g -> g.units() == 4 && g.width() == 96
+                        && g.layers().equals(List.of(layer + ".self_attn", layer + ".self_attn.out_proj"))), a.toString());
+                assertTrue(a.groups().stream().anyMatch(g -> g.units() == 256
+                        && g.layers().equals(List.of(layer + ".linear1", layer + ".linear2"))), a.toString());
+            }
+            // amount 0: the plain-op rewrite alone gives PyTorch's outputs
+            GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of("l1", 0));
+            Path samePt = tmp.resolve("same.pt");
+            try (ScriptModel s = same.model()) {
+                s.save(samePt);
+            }
+            JsonNode c0 = check(file, samePt, xFile);
+            assertTrue(c0.path("runs").asBoolean() && c0.path("max_error_of_range").asDouble(1) <= 1e-5, c0.toString());
+
+            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
+            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
+            Path prunedPt = tmp.resolve("pruned.pt");
+            Path zeroedPt = tmp.resolve("zeroed.pt");
+            try (ScriptModel pruned = r.model(); ScriptModel zeroed = GraphChannelPruner.zeroChosen(m, example, null, o)) {
+                assertTrue(pruned.parameterCount() <= 0.6 * m.parameterCount(),
+                        name + ": params " + m.parameterCount() + " -> " + pruned.parameterCount());
+                pruned.save(prunedPt);
+                zeroed.save(zeroedPt);
+            }
+            assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.layers.1.self_attn.in_proj_weight")
+                    && c.before().equals("384x128") && c.after().equals("192x128")), r.changes().toString());
+            assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.layers.0.self_attn.out_proj.weight")
+                    && c.after().equals("128x64")), r.changes().toString());
+            JsonNode c = check(zeroedPt, prunedPt, xFile);
+            assertTrue(c.path("loads").asBoolean() && c.path("runs").asBoolean(), c.toString());
+            assertEquals(1.0, c.path("argmax_agreement").asDouble(), c.toString());
+            assertTrue(c.path("max_error_of_range").asDouble(1) <= 1e-5, c.toString());
+            if (name.equals("transformer")) {  // a scripted MultiheadAttention keeps num_heads; it follows the heads left
+                assertEquals("[2,2]", c.path("num_heads").toString(), c.toString());
+            }
+        }
+    }
+}
