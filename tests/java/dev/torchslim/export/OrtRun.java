@@ -18,7 +18,7 @@ public final class OrtRun {
     private OrtRun() {}
 
     /** The first output as a [batch, classes] float tensor of LibTorch. */
-    static Tensor run(Path onnx, Tensor x, int threads) throws OrtException {
+    public static Tensor run(Path onnx, Tensor x, int threads) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
