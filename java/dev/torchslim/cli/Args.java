@@ -24,6 +24,21 @@ public final class Args {
      *     stray argument
      */
     public static Args parse(String[] args, Set<String> valued, Set<String> switches) {
+        return parse(args, valued, switches, Set.of());
+    }
+
+    /**
+     * As {@link #parse(String[], Set, Set)}, where the options in {@code repeatable} may be given
+     * more than once: their values are joined with commas, in order.
+     *
+     * @param args the arguments after the command name
+     * @param valued options that take a value (without "--"), the repeatable ones included
+     * @param switches options that take none
+     * @param repeatable valued options that may repeat
+     * @return the parsed options
+     * @throws UsageException as {@link #parse(String[], Set, Set)}
+     */
+    public static Args parse(String[] args, Set<String> valued, Set<String> switches, Set<String> repeatable) {
         Args a = new Args();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -48,6 +63,10 @@ public final class Args {
                         throw new UsageException("option --" + key + " needs a value");
                     }
                     v = args[++i];
+                }
+                if (repeatable.contains(key)) {
+                    a.values.merge(key, v, (x, y) -> x + "," + y);
+                    continue;
                 }
                 String before = a.values.putIfAbsent(key, v);
                 if (before != null) {

@@ -3,6 +3,7 @@ package dev.torchslim.cli;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.distill.Distiller;
+import dev.torchslim.distill.HintConfig;
 import dev.torchslim.distill.KdConfig;
 import dev.torchslim.distill.TeacherLogits;
 import dev.torchslim.graph.ScriptModel;
@@ -36,9 +37,20 @@ public final class DistillationStages {
      * @return the stage
      */
     public static DemoStage studentFromScratch() {
+        return studentFromScratch(STUDENT_SEED, SHUFFLE_SEED);
+    }
+
+    /**
+     * The student from scratch at other seeds (for reporting several).
+     *
+     * @param studentSeed the seed of the student's initial weights
+     * @param shuffleSeed the seed of the batch order
+     * @return the stage
+     */
+    public static DemoStage studentFromScratch(long studentSeed, long shuffleSeed) {
         return ctx -> {
-            try (ScriptModel student = student(); TensorScope scope = new TensorScope()) {
-                List<Double> losses = GraphTrainer.fit(student, data(ctx), Loss.NLL, config());
+            try (ScriptModel student = student(studentSeed); TensorScope scope = new TensorScope()) {
+                List<Double> losses = GraphTrainer.fit(student, data(ctx), Loss.NLL, config(shuffleSeed));
                 ctx.out().printf("  student from scratch: %d epochs, loss per epoch %s%n", EPOCHS, rounded(losses));
                 ctx.recordScriptModel("student from scratch", student);
             }
@@ -61,27 +73,47 @@ public final class DistillationStages {
      * @return the stage
      */
     public static DemoStage distilledStudent(KdConfig kd) {
+        return distilledStudent(kd, null, STUDENT_SEED, SHUFFLE_SEED);
+    }
+
+    /**
+     * The distilled student with feature hints (null for logit KD alone) and other seeds.
+     *
+     * @param kd temperature and weight of the soft loss
+     * @param hints the feature hints, or null
+     * @param studentSeed the seed of the student's initial weights
+     * @param shuffleSeed the seed of the batch order
+     * @return the stage
+     */
+    public static DemoStage distilledStudent(KdConfig kd, HintConfig hints, long studentSeed, long shuffleSeed) {
         return ctx -> {
-            try (ScriptModel student = student(); ScriptModel teacher = teacher(ctx); TensorScope scope = new TensorScope()) {
-                Tensor soft = TeacherLogits.compute(teacher, ctx.train().images(), 1000);
-                List<Double> losses = Distiller.fit(student, soft, data(ctx), kd, config());
-                ctx.out().printf("  distilled student: teacher baseline, T %.3g, alpha %.3g, KD loss per epoch %s%n",
-                        kd.temperature(), kd.alpha(), rounded(losses));
+            try (ScriptModel student = student(studentSeed); ScriptModel teacher = teacher(ctx);
+                 TensorScope scope = new TensorScope()) {
+                List<Double> losses;
+                if (hints == null) {
+                    Tensor soft = TeacherLogits.compute(teacher, ctx.train().images(), 1000);
+                    losses = Distiller.fit(student, soft, data(ctx), kd, config(shuffleSeed));
+                } else {
+                    losses = Distiller.fit(student, teacher, data(ctx), kd, hints, config(shuffleSeed), null);
+                }
+                ctx.out().printf("  distilled student: teacher baseline, T %.3g, alpha %.3g%s, loss per epoch %s%n",
+                        kd.temperature(), kd.alpha(), hints == null ? "" : ", hints " + hints.hints() + " "
+                                + hints.loss().key() + " x" + hints.weight(), rounded(losses));
                 ctx.recordScriptModel("distilled student", student);
             }
         };
     }
 
-    static GraphTrainer.Config config() {
-        return new GraphTrainer.Config(BATCH, LEARNING_RATE, EPOCHS, SHUFFLE_SEED);
+    static GraphTrainer.Config config(long shuffleSeed) {
+        return new GraphTrainer.Config(BATCH, LEARNING_RATE, EPOCHS, shuffleSeed);
     }
 
     /**
      * The student at its seeded initial weights (the same for both stages). Models are made
      * outside any TensorScope: a scope would free their native handles when it closes.
      */
-    static ScriptModel student() {
-        torch.manual_seed(STUDENT_SEED);
+    static ScriptModel student(long seed) {
+        torch.manual_seed(seed);
         return ScriptModel.trace(StudentModel.create(), example());
     }
 

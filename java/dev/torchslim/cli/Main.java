@@ -15,7 +15,8 @@ public final class Main {
                 new FinetuneCommand(),
                 new LowRankCommand(),
                 new DistillCommand(),
-                new ExportCommand());
+                new ExportCommand(),
+                new CompressCommand());
     }
 
     private Main() {}

@@ -78,4 +78,34 @@ public final class Distiller {
                 (output, target, rows) -> KdLoss.compute(output, teacherLogits.index_select(0, rows), target, kd), config,
                 false, group);
     }
+
+    /**
+     * Feature distillation: logit KD plus the hints' losses (see {@link FeatureDistillation}),
+     * teacher run per batch in eval mode without autograd; adapters are trained with the student
+     * and discarded (the student is changed in place, nothing else is kept). Data-parallel over the
+     * group's ranks when it is not null.
+     *
+     * @param student the model to train, in place
+     * @param teacher the frozen teacher
+     * @param data inputs and labels
+     * @param kd temperature and alpha of the logit term
+     * @param hints the layers, hint loss and its weight
+     * @param config batch size, learning rate, epochs and seed (the seed also initialises the adapters)
+     * @param group the ranks to train over, or null for one process
+     * @return the mean loss of each epoch
+     */
+    public static List<Double> fit(ScriptModel student, ScriptModel teacher, TensorData data, KdConfig kd,
+            HintConfig hints, GraphTrainer.Config config, DataParallelGroup group) {
+        if (student == null || teacher == null || data == null || kd == null || hints == null || config == null) {
+            throw new IllegalArgumentException("student, teacher, data and configs must not be null");
+        }
+        boolean teacherTraining = teacher.isTraining();
+        Tensor sample = data.x().narrow(0, 0, Math.min(2, data.size()));
+        try (FeatureDistillation fd = FeatureDistillation.prepare(student, teacher, hints, sample, config.seed())) {
+            return GraphTrainer.fit(student, fd.adapterParameters(), data, (x, y, rows) -> fd.loss(x, y, kd).total(),
+                    config, false, group);
+        } finally {
+            teacher.train(teacherTraining);
+        }
+    }
 }

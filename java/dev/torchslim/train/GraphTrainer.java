@@ -66,6 +66,20 @@ public final class GraphTrainer {
         Tensor compute(Tensor output, Tensor target, Tensor rows);
     }
 
+    /** One training step's loss from the batch itself, for losses that run the model their own way (feature distillation). */
+    @FunctionalInterface
+    public interface BatchStep {
+        /**
+         * The loss of one batch.
+         *
+         * @param x the batch's inputs
+         * @param y the batch's targets
+         * @param rows the batch's row indices in the data (int64)
+         * @return a scalar loss to backpropagate
+         */
+        Tensor loss(Tensor x, Tensor y, Tensor rows);
+    }
+
     private GraphTrainer() {}
 
     /**
@@ -140,6 +154,27 @@ public final class GraphTrainer {
      */
     public static List<Double> fit(ScriptModel model, TensorData data, BatchLoss loss, Config config, boolean keepZeros,
             DataParallelGroup group) {
+        return fit(model, List.of(), data, (x, y, rows) -> loss.compute(model.forward(x), y, rows), config, keepZeros, group);
+    }
+
+    /**
+     * The training loop over a step that computes each batch's loss itself: Adam over the model's
+     * trainable parameters and {@code extraParameters} (e.g. feature-distillation adapters, which
+     * are not part of the model), seeded shuffling, optional pruning masks kept (the model's
+     * parameters only), data-parallel when {@code group} is not null (extra parameters' gradients
+     * are all-reduced too; every rank must start them equal).
+     *
+     * @param model the model to train (its trainable parameters are stepped; left in eval mode)
+     * @param extraParameters more leaf tensors that take gradients and are stepped with the model's
+     * @param data inputs and targets
+     * @param step the loss of one batch
+     * @param config batch size (the global batch when data-parallel), learning rate, epochs and seed
+     * @param keepZeros keep weights of the model that are zero at zero
+     * @param group the ranks to train over, or null for one process
+     * @return the mean loss of each epoch
+     */
+    public static List<Double> fit(ScriptModel model, List<Tensor> extraParameters, TensorData data, BatchStep step,
+            Config config, boolean keepZeros, DataParallelGroup group) {
         if (!data.hasTargets()) {
             throw new IllegalArgumentException(data.file() + " has no targets ('y'): training needs torch.save({'x': X, 'y': Y}, path)");
         }
@@ -152,11 +187,13 @@ public final class GraphTrainer {
         if (params.isEmpty()) {
             throw new IllegalArgumentException("the model has no parameters that take gradients");
         }
+        int modelParams = params.size();
+        params.addAll(extraParameters);
         // Rank 0's weights everywhere before the masks are read from them.
         DataParallel dp = group == null ? null : DataParallel.prepare(group, model, params);
         List<Tensor[]> masks = new ArrayList<>();
         if (keepZeros) {
-            for (Tensor p : params) {
+            for (Tensor p : params.subList(0, modelParams)) {
                 Tensor keep = p.ne(new Scalar(0.0));
                 if (keep.logical_not().any().item_bool()) {
                     masks.add(new Tensor[] {p, keep.to(p.scalar_type())});
@@ -175,14 +212,13 @@ public final class GraphTrainer {
                 for (int from = 0; from < n; from += config.batchSize()) {
                     int count = Math.min(config.batchSize(), n - from);
                     long[] rows = dp == null ? java.util.Arrays.copyOfRange(order, from, from + count) : dp.shard(order, from, count);
-                    try (TensorScope step = new TensorScope(); LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
+                    try (TensorScope scope = new TensorScope(); LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
                         adam.zero_grad();
                         double l = 0;
                         if (rows.length > 0) {
                             rp.put(rows);
                             Tensor idx = torch.from_blob(rp, new long[] {rows.length}, new TensorOptions(torch.ScalarType.Long));
-                            Tensor out = loss.compute(model.forward(data.x().index_select(0, idx)),
-                                    data.y().index_select(0, idx), idx);
+                            Tensor out = step.loss(data.x().index_select(0, idx), data.y().index_select(0, idx), idx);
                             out.backward();
                             l = out.item_double();
                         }

@@ -16,9 +16,11 @@ import org.bytedeco.pytorch.SequentialImpl;
  * Runs only the distillation and low-rank demo stages on the demo's cached baseline (not a test):
  * the same rows as ./torchslim demo, without re-running the pruning and int8 stages.
  *
- * <pre>tests/bench/run.sh dev.torchslim.cli.DemoStagesRun [target/demo-cache/simple-model-e3-s1.pt] [threads 2] [T:alpha,...]</pre>
+ * <pre>tests/bench/run.sh dev.torchslim.cli.DemoStagesRun [target/demo-cache/simple-model-e3-s1.pt] [threads 2]
+ *     [T:alpha[:mse|at:weight:teacherLayer=studentLayer+...],...] [studentSeed:shuffleSeed]</pre>
  *
- * With a third argument, only distilled students at those (temperature, alpha) points run.
+ * With a third argument, the student from scratch and distilled students at those points run (the
+ * syntax of tests/oracle/hint_demo_peer.py); a fourth sets the seeds (default 101:1).
  */
 public final class DemoStagesRun {
     private DemoStagesRun() {}
@@ -41,11 +43,21 @@ public final class DemoStagesRun {
                     DistillationStages.studentFromScratch(), DistillationStages.distilledStudent(),
                     LowRankStages.fc1(DemoCommand.LOW_RANK_FC1, 1)));
             if (args.length > 2) {
+                long studentSeed = 101;
+                long shuffleSeed = 1;
+                if (args.length > 3) {
+                    studentSeed = Long.parseLong(args[3].split(":")[0]);
+                    shuffleSeed = Long.parseLong(args[3].split(":")[1]);
+                }
                 stages.clear();
+                stages.add(DistillationStages.studentFromScratch(studentSeed, shuffleSeed));
                 for (String point : args[2].split(",")) {
                     String[] ta = point.split(":");
-                    stages.add(DistillationStages.distilledStudent(
-                            new dev.torchslim.distill.KdConfig(Double.parseDouble(ta[0]), Double.parseDouble(ta[1]))));
+                    dev.torchslim.distill.HintConfig hints = ta.length < 5 ? null : new dev.torchslim.distill.HintConfig(
+                            dev.torchslim.distill.Hint.parse(ta[4].replace('=', ':').replace('+', ',')),
+                            dev.torchslim.distill.HintLoss.parse(ta[2]), Double.parseDouble(ta[3]));
+                    stages.add(DistillationStages.distilledStudent(new dev.torchslim.distill.KdConfig(
+                            Double.parseDouble(ta[0]), Double.parseDouble(ta[1])), hints, studentSeed, shuffleSeed));
                 }
             }
             for (DemoStage stage : stages) {

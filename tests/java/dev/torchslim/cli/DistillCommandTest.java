@@ -13,6 +13,7 @@ import dev.torchslim.lowrank.LowRank;
 import dev.torchslim.lowrank.LowRankResult;
 import dev.torchslim.lowrank.RankPolicy;
 import dev.torchslim.oracle.GraphModels;
+import dev.torchslim.oracle.PythonOracle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Tensor;
@@ -51,6 +52,34 @@ class DistillCommandTest {
             double after = softLoss(out, teacherOut, d);
             assertTrue(after < 0.8 * before, "KL to the teacher went from " + before + " to " + after);
         }
+    }
+
+    @Test
+    void hintsDistilAResidualStudentAndSaveNoAdapter() throws Exception {
+        Path hints = Path.of("target", "oracle-models", "hints");
+        if (!Files.exists(hints.resolve("student.stem.npy"))) {
+            Files.createDirectories(hints);
+            PythonOracle.run("hint_models.py", "make", hints.toString());
+        }
+        String[] base = {"distill", "--teacher", hints.resolve("teacher.pt").toString(), "--student",
+                hints.resolve("student.pt").toString(), "--data", hints.resolve("data.pt").toString(), "--epochs", "2",
+                "--batch", "16"};
+        Path mse = dir.resolve("mse.pt");
+        assertEquals(0, Main.run(concat(base, "--out", mse.toString(), "--hint", "layer1:layer1", "--hint", "stem:stem",
+                "--hint-weight", "0.5")));
+        Path at = dir.resolve("at.pt");
+        assertEquals(0, Main.run(concat(base, "--out", at.toString(), "--hint", "layer1:layer1,stem:stem", "--hint-loss", "at",
+                "--hint-weight", "100")));
+        for (Path p : new Path[] {mse, at}) {
+            String py = PythonOracle.run("hint_models.py", "params", p.toString());
+            assertTrue(py.contains("\"count\": 1514") && py.contains("\"out\": [2, 10]"), py);
+        }
+        Path never = dir.resolve("never.pt");
+        assertEquals(2, Main.run(concat(base, "--out", never.toString(), "--hint-weight", "2")));
+        assertEquals(2, Main.run(concat(base, "--out", never.toString(), "--hint", "layer1")));
+        assertEquals(2, Main.run(concat(base, "--out", never.toString(), "--hint", "layer1:layer1", "--hint-loss", "l2")));
+        assertEquals(1, Main.run(concat(base, "--out", never.toString(), "--hint", "layer7:layer1")));
+        assertTrue(Files.notExists(never));
     }
 
     @Test
