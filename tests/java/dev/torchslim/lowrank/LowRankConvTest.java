@@ -113,6 +113,39 @@ class LowRankConvTest {
         }
     }
 
+    /** torchvision ResNet-18 (scripted, 3x96x96): both factorizations at half budget run in Python, parameters fall as reported. */
+    @Test
+    void resnet18FactorizedRunsInPython() throws Exception {
+        PythonOracle.run("lowrank_models.py", "resnet18", tmp.toString());
+        Path xFile = tmp.resolve("resnet18.x.npy");
+        try (TensorScope scope = new TensorScope(); ScriptModel dense = ScriptModel.load(tmp.resolve("resnet18.pt"))) {
+            Tensor x = Npy.read(xFile);
+            for (ConvFactorization kind : List.of(ConvFactorization.SPATIAL, ConvFactorization.TUCKER)) {
+                try (LowRankResult r = LowRank.apply(dense, RankPolicy.budget(0.5), LowRankConfig.defaults().withConv(kind))) {
+                    long convs = r.convs().stream().filter(ConvDecision::factorized).count();
+                    // 20 Conv2d: the 7x7 stem, 16 3x3, 3 1x1 downsamples; fc 1000x512 at half budget
+                    assertEquals(20, r.convs().size());
+                    assertEquals(20, convs, kind + ": " + r.convs());
+                    assertEquals(21, r.factorizedLayers());
+                    assertTrue(r.paramsAfter() <= r.paramsBefore() / 2, r.paramsAfter() + " of " + r.paramsBefore());
+                    assertEquals(dense.parameterCount() - r.paramsBefore() + r.paramsAfter(), r.model().parameterCount());
+                    Path out = tmp.resolve("resnet18." + kind + ".pt");
+                    Path py = tmp.resolve("resnet18." + kind + ".npy");
+                    r.model().save(out);
+                    String report = PythonOracle.run("graph_models.py", "run", out.toString(), xFile.toString(), py.toString());
+                    Tensor java = r.model().forward(x);
+                    Tensor python = Npy.read(py);
+                    assertEquals(List.of(2L, 1000L), List.of(python.size(0), python.size(1)));
+                    assertTrue(python.sub(java).abs().max().item_double() < 1e-3 * (1 + java.abs().max().item_double()),
+                            kind + ": Python's output differs from Java's");
+                    Matcher m = PARAMS.matcher(report);
+                    assertTrue(m.find(), report);
+                    assertEquals(r.model().parameterCount(), Long.parseLong(m.group(1)));
+                }
+            }
+        }
+    }
+
     @Test
     void scriptedSpatial() throws Exception {
         check("script", ConvFactorization.SPATIAL);
