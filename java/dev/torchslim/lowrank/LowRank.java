@@ -17,7 +17,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The entry point of low-rank factorization, on any {@link ScriptModel}: each chosen Linear
- * becomes two Linears (in -> rank -> out) from the truncated SVD of its weight. The result is a
+ * becomes two Linears (in -> rank -> out) from the truncated SVD of its weight, and each chosen
+ * Conv2d two (spatial SVD) or three (Tucker-2) convolutions, per {@link LowRankConfig#conv()}. The result is a
  * new ScriptModel (the input is left as it was) that trains, and saves as a TorchScript file
  * Python's {@code torch.jit.load} runs:
  *
