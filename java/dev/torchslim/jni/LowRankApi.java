@@ -32,4 +32,17 @@ public final class LowRankApi extends NativePresets {
     public static native void factorize_linear(@ByRef NativeScriptModel out, @Const @ByRef NativeScriptModel model,
             @StdString String plan, @StdString String method, @Cast("int64_t") long powerIterations,
             @Cast("int64_t") long seed) throws TorchSlimException;
+
+    public static native @StdString String conv_layers(@Const @ByRef NativeScriptModel model) throws TorchSlimException;
+
+    public static native @ByVal TensorVector conv_spectra(@Const @ByRef Tensor weight, @StdString String kind)
+            throws TorchSlimException;
+
+    public static native @ByVal Tensor conv_approximation(@Const @ByRef Tensor weight, @StdString String kind,
+            @Cast("int64_t") long rankIn, @Cast("int64_t") long rankOut, @StdString String method,
+            @Cast("int64_t") long powerIterations, @Cast("int64_t") long seed) throws TorchSlimException;
+
+    public static native void factorize_conv(@ByRef NativeScriptModel out, @Const @ByRef NativeScriptModel model,
+            @StdString String kind, @StdString String plan, @StdString String method,
+            @Cast("int64_t") long powerIterations, @Cast("int64_t") long seed) throws TorchSlimException;
 }

@@ -12,11 +12,13 @@ import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * The entry point of low-rank factorization, on any {@link ScriptModel}: each chosen Linear
- * becomes two Linears (in -> rank -> out) from the truncated SVD of its weight. The result is a
+ * becomes two Linears (in -> rank -> out) from the truncated SVD of its weight, and each chosen
+ * Conv2d two (spatial SVD) or three (Tucker-2) convolutions, per {@link LowRankConfig#conv()}. The result is a
  * new ScriptModel (the input is left as it was) that trains, and saves as a TorchScript file
  * Python's {@code torch.jit.load} runs:
  *
@@ -81,14 +83,25 @@ public final class LowRank {
             throw new IllegalArgumentException("model and rank policy must not be null");
         }
         List<LinearLayer> layers = linearLayers(model);
+        checkNames(policy, layers, convLayers(model));
+        return planLinears(model, policy, layers);
+    }
+
+    /** Explicit ranks must name Linear or Conv2d layers of the model. */
+    private static void checkNames(RankPolicy policy, List<LinearLayer> layers, List<ConvLayer> convs) {
         if (policy instanceof ExplicitRank explicit) {
             for (String name : explicit.ranks().keySet()) {
-                if (layers.stream().noneMatch(l -> l.name().equals(name))) {
-                    throw new IllegalArgumentException("no Linear named '" + name + "' in the model; its Linear layers are: "
-                            + (layers.isEmpty() ? "(none)" : layers.stream().map(LinearLayer::name).collect(Collectors.joining(", "))));
+                if (layers.stream().noneMatch(l -> l.name().equals(name)) && convs.stream().noneMatch(c -> c.name().equals(name))) {
+                    List<String> names = new ArrayList<>(layers.stream().map(LinearLayer::name).toList());
+                    convs.forEach(c -> names.add(c.name()));
+                    throw new IllegalArgumentException("no Linear or Conv2d named '" + name + "' in the model; its Linear"
+                            + " and Conv2d layers are: " + (names.isEmpty() ? "(none)" : String.join(", ", names)));
                 }
             }
         }
+    }
+
+    private static List<LayerDecision> planLinears(ScriptModel model, RankPolicy policy, List<LinearLayer> layers) {
         List<LayerDecision> decisions = new ArrayList<>();
         for (LinearLayer layer : layers) {
             Map<String, double[]> cache = new HashMap<>();
@@ -138,22 +151,128 @@ public final class LowRank {
      * @return the new model and every decision
      */
     public static LowRankResult apply(ScriptModel model, RankPolicy policy, LowRankConfig config) {
-        List<LayerDecision> decisions = plan(model, policy);
+        if (model == null || policy == null || config == null) {
+            throw new IllegalArgumentException("model, rank policy and config must not be null");
+        }
+        List<LinearLayer> layers = linearLayers(model);
+        List<ConvLayer> convLayers = convLayers(model);
+        checkNames(policy, layers, convLayers);
+        List<LayerDecision> decisions = planLinears(model, policy, layers);
+        List<ConvDecision> convs = config.conv() == ConvFactorization.NONE ? List.of()
+                : ConvPlanner.plan(model, policy, config, convLayers);
         String plan = decisions.stream().filter(LayerDecision::factorized)
                 .map(d -> d.layer().name() + ":" + d.rank()).collect(Collectors.joining(","));
+        String convPlan = convs.stream().filter(ConvDecision::factorized)
+                .map(d -> d.layer().name() + ":" + d.rankIn() + ":" + d.rankOut()).collect(Collectors.joining(","));
         NativeScriptModel out = ScriptModel.newNative();
+        NativeScriptModel mid = null;
         try (ScriptModel.Use use = model.use()) {
-            if (plan.isEmpty()) {
+            if (plan.isEmpty() && convPlan.isEmpty()) {
                 out.copy_from(model.handle());
-            } else {
+            } else if (convPlan.isEmpty()) {
                 LowRankApi.factorize_linear(out, model.handle(), plan, config.method().nativeName(),
+                        config.powerIterations(), config.seed());
+            } else {
+                NativeScriptModel src = model.handle();
+                if (!plan.isEmpty()) {
+                    mid = ScriptModel.newNative();
+                    LowRankApi.factorize_linear(mid, model.handle(), plan, config.method().nativeName(),
+                            config.powerIterations(), config.seed());
+                    src = mid;
+                }
+                LowRankApi.factorize_conv(out, src, config.conv().nativeName(), convPlan, config.method().nativeName(),
                         config.powerIterations(), config.seed());
             }
         } catch (RuntimeException e) {
             out.close();
             throw e;
+        } finally {
+            if (mid != null) {
+                mid.close();
+            }
         }
-        return new LowRankResult(ScriptModel.adopt(out), decisions);
+        return new LowRankResult(ScriptModel.adopt(out), decisions, convs);
+    }
+
+    /**
+     * The Conv2d layers of the model, in module order, each with the geometry its forward uses and,
+     * when it cannot be factorized, why not.
+     *
+     * @param model the model to inspect
+     * @return one entry per Conv2d
+     */
+    public static List<ConvLayer> convLayers(ScriptModel model) {
+        String table;
+        try (ScriptModel.Use use = model.use()) {
+            table = LowRankApi.conv_layers(model.handle());
+        }
+        List<ConvLayer> out = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            if (!line.isEmpty()) {
+                String[] f = line.split("\t", -1);
+                out.add(new ConvLayer(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                        Long.parseLong(f[4]), "stride " + f[5] + "x" + f[6] + " padding " + f[7] + "x" + f[8]
+                        + " dilation " + f[9] + "x" + f[10], Long.parseLong(f[11]), f[12], f[13]));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The dense weight the factors of a conv factorization compute, [out, in, kh, kw].
+     *
+     * @param weight the Conv2d's weight
+     * @param kind spatial or tucker
+     * @param rankIn the rank (spatial) or the input side's rank (tucker)
+     * @param rankOut the output side's rank (tucker; ignored by spatial)
+     * @param config the SVD method, power iterations and seed
+     * @return the approximation
+     */
+    public static Tensor convApproximation(Tensor weight, ConvFactorization kind, int rankIn, int rankOut,
+            LowRankConfig config) {
+        if (kind == ConvFactorization.NONE) {
+            throw new IllegalArgumentException("conv factorization 'none' has no approximation");
+        }
+        return LowRankApi.conv_approximation(weight, kind.nativeName(), rankIn, rankOut, config.method().nativeName(),
+                config.powerIterations(), config.seed());
+    }
+
+    /**
+     * The singular values a conv factorization truncates: spatial {s}; tucker {s of the input side, s of the
+     * output side}.
+     *
+     * @param weight the Conv2d's weight
+     * @param kind spatial or tucker
+     * @return the spectra, largest first
+     */
+    public static List<double[]> convSpectra(Tensor weight, ConvFactorization kind) {
+        if (kind == ConvFactorization.NONE) {
+            throw new IllegalArgumentException("conv factorization 'none' has no spectrum");
+        }
+        try (TensorVector v = LowRankApi.conv_spectra(weight, kind.nativeName())) {
+            List<double[]> out = new ArrayList<>();
+            for (long i = 0; i < v.size(); i++) {
+                out.add(doubles(v.get(i)));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * A parameter of the model by name (the model's own tensor).
+     *
+     * @param model the model
+     * @param name e.g. "layer1.0.conv1.weight"
+     * @return the tensor
+     */
+    static Tensor parameter(ScriptModel model, String name) {
+        List<ScriptModel.ParameterInfo> info = model.parameterInfo();
+        for (int i = 0; i < info.size(); i++) {
+            if (info.get(i).name().equals(name)) {
+                return model.parameters().get(i);
+            }
+        }
+        throw new IllegalArgumentException("the model has no parameter '" + name + "'");
     }
 
     /** Linears of one TorchScript class share their code: factorized all together, or none. */
