@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 from simple_model_train import SimpleModel, load  # noqa: E402
+from kd_demo_peer import accuracy, kd_loss  # noqa: E402
 
 
 class Student(nn.Module):
@@ -39,11 +40,6 @@ class Student(nn.Module):
         x = F.relu(F.max_pool2d(self.conv2(x), 2))
         x = F.relu(self.fc1(x.flatten(1)))
         return F.log_softmax(self.fc2(x), dim=1)
-
-
-def kd_loss(s, t, y, temperature, alpha):
-    soft = F.kl_div(F.log_softmax(s / temperature, 1), F.softmax(t / temperature, 1), reduction="batchmean")
-    return soft * temperature * temperature * alpha + (1 - alpha) * F.cross_entropy(s, y)
 
 
 def attention(a):
@@ -101,13 +97,6 @@ def train(model, x, y, epochs, seed, teacher=None, cfg=None):
             loss.backward()
             opt.step()
     return model
-
-
-def accuracy(model, x, y):
-    model.eval()
-    with torch.no_grad():
-        return sum((model(x[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum().item()
-                   for i in range(0, x.shape[0], 1000)) / x.shape[0] * 100
 
 
 def parse(item):

@@ -94,6 +94,16 @@ std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Mod
   return out;
 }
 
+torch::jit::Module clone_keeping_grad(const torch::jit::Module& module) {
+  torch::jit::Module m = module.clone();
+  std::vector<at::Tensor> source;
+  for (const auto& p : module.parameters(true)) source.push_back(p);
+  size_t i = 0;
+  for (const auto& p : m.parameters(true))
+    if (i < source.size()) p.requires_grad_(source[i++].requires_grad());
+  return m;
+}
+
 void fold_training_flag(const torch::jit::Module& module, bool training) {
   for (auto g : all_graphs(module)) {
     // Functions called from methods take `training` as an argument (torchvision's

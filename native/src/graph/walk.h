@@ -36,4 +36,8 @@ std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Mod
 /// (Module::clone()).
 void fold_training_flag(const torch::jit::Module& module, bool training);
 
+/// module.clone() (new types, so a rewrite leaves the source's code alone) whose parameters take
+/// gradients as the source's do: a clone made under NoGradGuard would otherwise drop the flag.
+torch::jit::Module clone_keeping_grad(const torch::jit::Module& module);
+
 }  // namespace torchslim::graph

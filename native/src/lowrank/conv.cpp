@@ -334,14 +334,7 @@ void factorize_conv(ScriptModel& out, const ScriptModel& model, const std::strin
   check_kind(kind);
   const std::map<std::string, Ranks> ranks = parse_conv_plan(plan);
   at::NoGradGuard no_grad;
-  Module m = model.module().clone();  // new classes: the input model keeps its code
-  {
-    std::vector<at::Tensor> src;
-    for (const auto& p : model.module().parameters(true)) src.push_back(p);
-    size_t i = 0;
-    for (const auto& p : m.parameters(true))
-      if (i < src.size()) p.requires_grad_(src[i++].requires_grad());
-  }
+  Module m = graph::clone_keeping_grad(model.module());  // new classes: the input model keeps its code
   std::vector<ConvInfo> convs = find_convs(m);
   std::map<std::string, const ConvInfo*> by_name;
   std::map<c10::ClassType*, std::vector<std::string>> by_class;

@@ -132,15 +132,7 @@ void factorize_linear(ScriptModel& out, const ScriptModel& model, const std::str
   TS_API_BEGIN
   const std::map<std::string, int64_t> ranks = parse_plan(plan);
   at::NoGradGuard no_grad;
-  Module m = model.module().clone();  // new classes: the input model keeps its code
-  // Cloned under no_grad, the parameters are leaves without requires_grad: give it back.
-  {
-    std::vector<at::Tensor> src;
-    for (const auto& p : model.module().parameters(true)) src.push_back(p);
-    size_t i = 0;
-    for (const auto& p : m.parameters(true))
-      if (i < src.size()) p.requires_grad_(src[i++].requires_grad());
-  }
+  Module m = graph::clone_keeping_grad(model.module());  // new classes: the input model keeps its code
   auto linears = find_linears(m);
   std::map<std::string, Module> by_name(linears.begin(), linears.end());
   std::map<c10::ClassType*, std::vector<std::string>> by_class;
