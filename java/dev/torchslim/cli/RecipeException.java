@@ -6,7 +6,9 @@ package dev.torchslim.cli;
  */
 public final class RecipeException extends UsageException {
     private static final long serialVersionUID = 1L;
+    /** The 1-based step at fault, 0 for the recipe's top level. */
     private final int step;
+    /** The field at fault, or null. */
     private final String field;
 
     /**
