@@ -3,12 +3,7 @@ package dev.torchslim.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.torchslim.data.Dataset;
-import dev.torchslim.model.SimpleModel;
 import dev.torchslim.report.StageResult;
-import dev.torchslim.train.Trainer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.util.List;
 import org.bytedeco.pytorch.SequentialImpl;
 import org.bytedeco.pytorch.global.torch;
@@ -18,14 +13,8 @@ import org.junit.jupiter.api.Test;
 class QuantizationStagesTest {
     @Test
     void int8StagesRecordThreeRowsAndKeepPrunedZeros() throws Exception {
-        torch.manual_seed(9);
-        try (Dataset train = new Dataset(torch.randn(2112, 1, 28, 28), torch.randint(0L, 10L, new long[] {2112}));
-             Dataset test = new Dataset(torch.randn(128, 1, 28, 28), torch.randint(0L, 10L, new long[] {128}))) {
-            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress((PrintStream) null));
-            SequentialImpl baseline = SimpleModel.create();
-            baseline.eval();
-            ByteArrayOutputStream text = new ByteArrayOutputStream();
-            DemoContext ctx = new DemoContext(trainer, baseline, new PrintStream(text, true));
+        try (DemoFixture f = new DemoFixture(2112)) {
+            DemoContext ctx = f.ctx();
             SequentialImpl pruned = ctx.copyOfBaseline();
             pruned.named_parameters().get("fc1.weight").data().narrow(1, 0, 160).zero_();
             ctx.keep(QuantizationStages.SOURCE, pruned);
@@ -42,7 +31,7 @@ class QuantizationStagesTest {
                 // the 50 x 160 pruned block of fc1 stays zero, QAT included
                 assertTrue(r.nonzeroParams() <= r.params() - 50 * 160, r.toString());
             }
-            assertTrue(text.toString().contains("QAT int8"), text.toString());
+            assertTrue(f.text().contains("QAT int8"), f.text());
             // ONNX int8 is the static int8 model run by ONNX Runtime: the same accuracy within 2 of 128 inputs
             assertEquals(rows.get(1).accuracy(), rows.get(3).accuracy(), 2.0 / 128 + 1e-9, rows.toString());
             assertTrue(torch.equal(before, pruned.named_parameters().get("fc1.weight")), "QAT changed the kept model");

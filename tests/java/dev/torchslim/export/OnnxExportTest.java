@@ -159,7 +159,7 @@ class OnnxExportTest {
             Tensor ref = checkFp32(model, x, fp32);
             try (ScriptModel q = Quantize.apply(model, Int8DynamicConfig.config().withEngine(Engine.X86))) {
                 Path int8 = tmp.resolve(name + ".int8.onnx");
-                // the int8 LSTM is unrolled with LibTorch's per-step dynamic quantization, so it keeps 99% too
+                // the int8 LSTM is exported with LibTorch's per-step dynamic quantization (a Scan), so it keeps 99% too
                 checkInt8(q, x, fp32, int8, ref, 0.99);
                 checker(fp32, int8);
             }
