@@ -2,7 +2,8 @@
 
   real_models.py make DIR [NAME...]
                                    DIR/NAME.pt, DIR/NAME.x.npy (inputs), DIR/NAME.data.pt ({'x', 'y'}) for every NAME
-                                   (or those named)
+                                   (or those named); BatchNorm statistics set from the calibration inputs
+                                   (recalibrate_batch_norm), as a trained model's would fit its data
   real_models.py check REF OUT X [MODE DATA]
                                    runs the fp32 file REF and a TorchSlim output OUT on X in Python; prints one JSON line:
                                    loads, runs, quantized op count, argmax agreement, max error / output range; with
@@ -41,6 +42,12 @@ class Encoder(nn.Module):
         super().__init__()
         layer = nn.TransformerEncoderLayer(128, 4, 256, dropout=0.0, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        # TransformerEncoder deep-copies one layer: fresh weights per layer, as a trained model has
+        # (identical layers would let freezing pool their weights and flatter every size figure).
+        for copy in self.encoder.layers:
+            copy.self_attn._reset_parameters()
+            copy.linear1.reset_parameters()
+            copy.linear2.reset_parameters()
         self.fc = nn.Linear(128, 10)
 
     def forward(self, x):
@@ -73,9 +80,27 @@ def models():
     yield "transformer.trace", Encoder, (16, 128), "trace", "float"
 
 
-def make(directory, only=None, n_inputs=32, n_calib=64):
+def recalibrate_batch_norm(m, calib):
+    """Random init leaves every BatchNorm's running statistics at mean 0, variance 1: deep nets such as
+    MobileNetV2 and EfficientNet-B0 then give near-constant outputs, and an argmax comparison measures
+    noise (even fp16 'agrees' on 0%). A trained model's statistics fit its activations, so here they are
+    set from the calibration inputs (cumulative average, the rest of the model in eval mode)."""
+    norms = [mod for mod in m.modules() if isinstance(mod, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    for bn in norms:
+        bn.reset_running_stats()
+        bn.momentum = None
+        bn.train()
+    with torch.no_grad():
+        m(calib)
+    m.eval()
+
+
+def make(directory, only=None, n_inputs=32, n_calib=64, recalibrate=False):
     """Saves each model (or those named in only, a dict model name -> file name) with n_inputs test
-    inputs and n_calib calibration rows labelled by the model itself."""
+    inputs and n_calib calibration rows labelled by the model itself; with recalibrate, BatchNorm
+    statistics are first set from the calibration rows (recalibrate_batch_norm)."""
     for name, ctor, shape, how, kind in models():
         if only is not None and name not in only:
             continue
@@ -89,6 +114,8 @@ def make(directory, only=None, n_inputs=32, n_calib=64):
         else:
             x = torch.randn(n_inputs, *shape, generator=g)
             calib = torch.randn(n_calib, *shape, generator=g)
+        if recalibrate:
+            recalibrate_batch_norm(m, calib)
         with torch.no_grad():
             ts = torch.jit.script(m) if how == "script" else torch.jit.trace(m, x[:2], check_trace=False)
             y = ts(calib).argmax(1)
@@ -153,7 +180,7 @@ def check(ref_file, out_file, x_file, mode=None, data_file=None):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        make(sys.argv[2], {n: n for n in sys.argv[3:]} or None)
+        make(sys.argv[2], {n: n for n in sys.argv[3:]} or None, recalibrate=True)
     elif sys.argv[1] == "check":
         check(*sys.argv[2:7])
     else:

@@ -18,6 +18,7 @@
 #include "quantization/engines.h"
 #include "quantization/observers.h"
 #include "quantization/rnn.h"
+#include "structural/transformer.h"
 #include "torchslim/quantize.h"
 
 namespace torchslim {
@@ -60,6 +61,23 @@ void check_cpu(const torch::jit::Module& m) {
                 p.device(), ")");
 }
 
+/// A scripted nn.TransformerEncoder(Layer) is a forest of fast-path checks whose attention calls
+/// the passes can't quantize ("expected 3 inputs"), and one traced under no_grad is a single fused
+/// op with no linear in sight: such models get their forward inlined with each encoder layer
+/// written as the same eval-mode math in plain ops (linear, split, reshape,
+/// scaled_dot_product_attention, layer_norm) first, so every projection is quantized. Other
+/// models are left as they are (their graphs stay what quantize_jit sees).
+void plain_transformers(torch::jit::Module& m, const std::string& skip) {
+  if (!structural::has_transformer(m)) return;
+  TORCH_CHECK(skip.empty(), "leaving modules in float (skip '", skip,
+              "') is not supported on a model with nn.TransformerEncoder layers: its forward is inlined into one graph "
+              "before quantizing, so module boundaries are gone");
+  auto g = m.get_method("forward").graph();
+  structural::inline_with_plain_transformers(m, *g);
+  torch::jit::ConstantPropagation(g);
+  torch::jit::EliminateDeadCode(g);
+}
+
 void clean_up(torch::jit::Module& m) {
   auto g = m.get_method("forward").graph();
   torch::jit::ConstantPropagation(g);
@@ -95,6 +113,7 @@ void prepare_int8(ScriptModel& out, const ScriptModel& model, const std::string&
   // Eval-mode branches (StochasticDepth, dropout switches) go: the observer pass needs every
   // branch to observe alike. QAT then trains with eval-mode dropout and frozen BatchNorm.
   graph::fold_training_flag(m, false);
+  plain_transformers(m, skip);
   quantization::ObserverSpec act;
   act.kind = qat ? "moving_average" : observer;
   act.reduce_range = guard.reduce_range();
@@ -142,6 +161,7 @@ void quantize_dynamic(ScriptModel& out, const ScriptModel& model, bool per_chann
   check_skip(m, skip);
   m.eval();
   graph::fold_training_flag(m, false);
+  plain_transformers(m, skip);
   quantization::ObserverSpec act;
   act.kind = "placeholder";
   m = torch::jit::FoldConvBatchNorm(m);

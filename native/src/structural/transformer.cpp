@@ -227,14 +227,6 @@ bool replace_call(Graph& g, Node* call, const torch::jit::Module& m) {
   return true;
 }
 
-bool has_transformer(const torch::jit::Module& m) {
-  for (const auto& sub : m.modules()) {
-    std::string t = graph::type_name(sub);
-    if (is_type(t, "TransformerEncoderLayer") || is_type(t, "TransformerEncoder")) return true;
-  }
-  return false;
-}
-
 /// aten::_transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_weight, qkv_bias,
 /// proj_weight, proj_bias, use_gelu, norm_first, eps, norm_weight_1, norm_bias_1, norm_weight_2,
 /// norm_bias_2, ffn_weight_1, ffn_bias_1, ffn_weight_2, ffn_bias_2, mask, mask_type) without a mask.
@@ -265,6 +257,14 @@ void replace_fused(Graph& g) {
 }
 
 }  // namespace
+
+bool has_transformer(const torch::jit::Module& m) {
+  for (const auto& sub : m.modules()) {
+    std::string t = graph::type_name(sub);
+    if (is_type(t, "TransformerEncoderLayer") || is_type(t, "TransformerEncoder")) return true;
+  }
+  return false;
+}
 
 void inline_with_plain_transformers(const torch::jit::Module& module, Graph& g) {
   if (has_transformer(module)) {

@@ -14,4 +14,8 @@ namespace torchslim::structural {
 /// head_dim and the attention width as constants. Other calls are inlined unchanged.
 void inline_with_plain_transformers(const torch::jit::Module& module, torch::jit::Graph& g);
 
+/// Whether module (or a submodule) is an nn.TransformerEncoder or nn.TransformerEncoderLayer,
+/// scripted or traced.
+bool has_transformer(const torch::jit::Module& module);
+
 }  // namespace torchslim::structural

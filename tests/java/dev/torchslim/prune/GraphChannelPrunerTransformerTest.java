@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
-import dev.torchslim.oracle.PythonOracle;
-import java.nio.file.Files;
+import dev.torchslim.oracle.RealModels;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Tag;
@@ -31,25 +28,12 @@ class GraphChannelPrunerTransformerTest {
     @TempDir
     Path tmp;
 
-    static synchronized Path model(String name) {
-        Path dir = Paths.get("target", "oracle-real");
-        Path file = dir.resolve(name + ".pt");
-        if (!Files.exists(dir.resolve(name + ".data.pt"))) {
-            try {
-                Files.createDirectories(dir);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-            PythonOracle.run("real_models.py", "make", dir.toString(), name);
-        }
-        return file;
+    static Path model(String name) {
+        return RealModels.file(name);
     }
 
-    /** real_models.py check: Python runs ref and out on x; the JSON line it prints. */
     private JsonNode check(Path ref, Path out, Path x) throws Exception {
-        String text = PythonOracle.run("real_models.py", "check", ref.toString(), out.toString(), x.toString());
-        String line = text.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse(text);
-        return new ObjectMapper().readTree(line);
+        return RealModels.check(ref, out, x);
     }
 
     @ParameterizedTest
