@@ -342,6 +342,9 @@ public final class DataParallel implements AutoCloseable {
         for (Map.Entry<String, Tensor> b : model.buffers().entrySet()) {
             sig.append("buffer ").append(b.getKey()).append(' ').append(b.getValue().scalar_type()).append('\n');
         }
+        // Buckets are matched by position: every rank must cut them the same way.
+        sig.append("gradient reduction: buckets of ").append(group.bucketBytes()).append(" bytes, overlap ")
+                .append(group.overlap() ? "on" : "off").append('\n');
         String text = sig.toString();
         long h = fnv64(text);
         group.publish("model/" + group.rank(), text);
@@ -359,6 +362,10 @@ public final class DataParallel implements AutoCloseable {
             for (int i = 0; i < Math.max(zero.length, other.length); i++) {
                 String a = i < zero.length ? zero[i] : "(nothing)";
                 String b = i < other.length ? other[i] : "(nothing)";
+                if (!a.equals(b) && a.startsWith("gradient reduction")) {
+                    throw new DistributedException("the ranks reduce gradients differently: rank 0 has '" + a
+                            + "' where rank " + r + " has '" + b + "' (give every rank the same --bucket-mb and --overlap)");
+                }
                 if (!a.equals(b)) {
                     throw new DistributedException("the ranks hold different models: rank 0 has '" + a + "' where rank "
                             + r + " has '" + b + "' (give every rank the same model file)");

@@ -162,6 +162,25 @@ class DataParallelTest {
     }
 
     @Test
+    void differentBucketSettingsAreRefusedOnEveryRank() throws Exception {
+        NativeLibrary.ensureLoaded();
+        List<String> messages = ranks(2, g -> {
+            g.gradientReduction(g.rank() == 0 ? 4096 : 8192, true);
+            try (ScriptModel m = traced(SimpleModel.create())) {
+                try (DataParallel dp = DataParallel.prepare(g, m, m.parameters())) {
+                    return "no error";
+                } catch (DistributedException e) {
+                    return e.getMessage();
+                }
+            }
+        });
+        for (String m : messages) {
+            assertTrue(m.contains("the ranks reduce gradients differently") && m.contains("buckets of 4096 bytes")
+                    && m.contains("buckets of 8192 bytes"), m);
+        }
+    }
+
+    @Test
     void twoRanksTrainAsOneProcessAndQatObserversAgree() throws Exception {
         NativeLibrary.ensureLoaded();
         torch.manual_seed(11);
