@@ -15,9 +15,12 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "model $(basename "$model"), $rows rows, global batch $batch, $epochs epochs = $steps steps, buckets of $bucket MiB, 2 processes"
 for r in $(seq 1 "$reps"); do
   for o in off on; do
-    s=$(${TORCHSLIM:-./torchslim} finetune --in "$model" --out "$work/out.pt" --data "$data" --batch "$batch" \
-          --epochs "$epochs" --force --nproc 2 --overlap $o --bucket-mb "$bucket" | grep -o 'training took [0-9.]* s' | grep -o '[0-9.]*' | head -1)
+    ${TORCHSLIM:-./torchslim} finetune --in "$model" --out "$work/out.pt" --data "$data" --batch "$batch" \
+          --epochs "$epochs" --force --nproc 2 --overlap $o --bucket-mb "$bucket" > "$work/log"
+    s=$(grep -o 'training took [0-9.]* s' "$work/log" | grep -o '[0-9.]*' | head -1)
     echo "run $r, overlap $o: Java ${s} s, $($py -c "print('%.3f' % ($s / $steps))") s/step (load $(cut -d' ' -f1 /proc/loadavg))"
+    grep -o 'gradient all-reduce over.*' "$work/log" | sed 's/^/    /'
+
   done
 done
 p=$(OMP_NUM_THREADS=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 )) $torchrun --standalone --nproc-per-node 2 \

@@ -54,6 +54,10 @@ class GradientReducer {
   int64_t started_before_finish() const;
   /// Buckets whose all-reduce had already completed when finish() was called.
   int64_t completed_before_finish() const;
+  /// Microseconds of the last step from prepare() to finish() (backward, hooks included), and
+  /// from finish() until every all-reduce was done.
+  int64_t backward_us() const;
+  int64_t wait_us() const;
   /// How many parameters got no gradient in the last step (unreachable from the loss, or none
   /// accumulated), and the k-th of them.
   int64_t unused_count() const;

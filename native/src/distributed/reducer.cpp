@@ -55,6 +55,7 @@ struct GradientReducer::State {
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   std::string error;
   int64_t started_before = 0, completed_before = 0;
+  int64_t backward_us = 0, wait_us = 0;
   std::vector<int64_t> unused;
 
   bool recording = false;
@@ -242,6 +243,8 @@ void GradientReducer::finish(const at::Tensor& extra) {
   State& s = *state_;
   std::unique_lock<std::mutex> lock(s.mu);
   s.event("finish");
+  auto finish_at = std::chrono::steady_clock::now();
+  s.backward_us = std::chrono::duration_cast<std::chrono::microseconds>(finish_at - s.t0).count();
   s.armed = false;
   s.started_before = static_cast<int64_t>(s.next_bucket);
   for (size_t b = 0; b < s.next_bucket; b++) {
@@ -273,6 +276,7 @@ void GradientReducer::finish(const at::Tensor& extra) {
   };
   for (size_t b = 0; b < s.buckets.size(); b++) wait(s.works[b], std::to_string(b));
   wait(extra_work, "extra");
+  s.wait_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - finish_at).count();
   if (!failed.empty()) throw Error(failed);
   if (!s.error.empty()) throw Error(s.error);
   at::NoGradGuard no_grad;
@@ -292,6 +296,10 @@ void GradientReducer::finish(const at::Tensor& extra) {
 int64_t GradientReducer::started_before_finish() const { return state_->started_before; }
 
 int64_t GradientReducer::completed_before_finish() const { return state_->completed_before; }
+
+int64_t GradientReducer::backward_us() const { return state_->backward_us; }
+
+int64_t GradientReducer::wait_us() const { return state_->wait_us; }
 
 int64_t GradientReducer::unused_count() const { return static_cast<int64_t>(state_->unused.size()); }
 

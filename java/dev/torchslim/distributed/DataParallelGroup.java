@@ -217,6 +217,57 @@ public final class DataParallelGroup extends NativeResource {
         return overlap;
     }
 
+    /**
+     * What the gradient all-reduce of the training steps run over this group did, summed over the steps.
+     *
+     * @param steps training steps
+     * @param buckets buckets reduced, over all steps
+     * @param startedDuringBackward buckets whose all-reduce had started when backward returned
+     * @param completedDuringBackward buckets whose all-reduce had completed when backward returned
+     * @param backwardSeconds time in backward (the hooks' copies and starts included)
+     * @param waitSeconds time after backward until every bucket was reduced and copied back
+     */
+    public record GradientStats(long steps, long buckets, long startedDuringBackward, long completedDuringBackward,
+            double backwardSeconds, double waitSeconds) {
+        /**
+         * One line for a log: per step, buckets started and completed during backward, seconds in
+         * backward and waiting after it.
+         *
+         * @return the summary
+         */
+        public String summary() {
+            double n = Math.max(1, steps);
+            return String.format("gradient all-reduce over %d steps: per step %.1f of %.1f buckets started and %.1f completed "
+                    + "during backward; %.3f s in backward, then %.3f s waiting for the all-reduce", steps,
+                    startedDuringBackward / n, buckets / n, completedDuringBackward / n, backwardSeconds / n, waitSeconds / n);
+        }
+    }
+
+    private long statSteps;
+    private long statBuckets;
+    private long statStarted;
+    private long statCompleted;
+    private long statBackwardUs;
+    private long statWaitUs;
+
+    synchronized void addGradientStep(long buckets, long started, long completed, long backwardUs, long waitUs) {
+        statSteps++;
+        statBuckets += buckets;
+        statStarted += started;
+        statCompleted += completed;
+        statBackwardUs += backwardUs;
+        statWaitUs += waitUs;
+    }
+
+    /**
+     * The gradient all-reduce of every training step run over this group so far, summed.
+     *
+     * @return steps, buckets, how many started and completed during backward, seconds in backward and after it
+     */
+    public synchronized GradientStats gradientStats() {
+        return new GradientStats(statSteps, statBuckets, statStarted, statCompleted, statBackwardUs / 1e6, statWaitUs / 1e6);
+    }
+
     /** The c10d backend, for the native gradient reducer; valid while this group is open. */
     Backend backend() {
         checkOpen();

@@ -68,7 +68,12 @@ final class GradientBuckets extends NativeResource {
      */
     void backward(Tensor loss, double scale, Tensor extra) {
         try (Use use = use(); Use g = group.use()) {
-            reducer.prepare(loss == null ? new Tensor() : loss, scale);
+            try {
+                // prepare may start buckets already (parameters the loss does not reach).
+                reducer.prepare(loss == null ? new Tensor() : loss, scale);
+            } catch (TorchSlimException e) {
+                throw group.failure("gradient all-reduce", e);
+            }
             if (loss != null) {
                 loss.backward();
             }
@@ -77,6 +82,8 @@ final class GradientBuckets extends NativeResource {
             } catch (TorchSlimException e) {
                 throw group.failure("gradient all-reduce", e);
             }
+            group.addGradientStep(reducer.bucket_count(), reducer.started_before_finish(), reducer.completed_before_finish(),
+                    reducer.backward_us(), reducer.wait_us());
             if (loss != null) {
                 reportUnused();
             }

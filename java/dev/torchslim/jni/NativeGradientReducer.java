@@ -47,6 +47,10 @@ public class NativeGradientReducer extends Pointer {
 
     public native @Cast("int64_t") long completed_before_finish();
 
+    public native @Cast("int64_t") long backward_us();
+
+    public native @Cast("int64_t") long wait_us();
+
     public native @Cast("int64_t") long unused_count();
 
     public native @Cast("int64_t") long unused_at(@Cast("int64_t") long k);
