@@ -2,8 +2,8 @@
 
   ddp_peer.py data FILE ROWS SEED    writes {'x': [ROWS, 8, 16], 'y': [ROWS] in 0..5} (the transformer
                                      oracle model's input shape) to FILE
-  torchrun --nproc-per-node N ddp_peer.py train MODEL DATA BATCH EPOCHS
-                                     DDP (gloo) fine-tuning of torch.jit.load(MODEL) with Adam lr 1e-3,
+  torchrun --nproc-per-node N ddp_peer.py train MODEL DATA BATCH EPOCHS [BUCKET_MB=25]
+                                     DDP (gloo, buckets of BUCKET_MB) fine-tuning of torch.jit.load(MODEL) with Adam lr 1e-3,
                                      CE, DistributedSampler(seed 0), per-rank batch BATCH // N; rank 0
                                      prints {"train_s": seconds of the training loop, "world": N}
 """
@@ -23,12 +23,12 @@ def data(file, rows, seed):
     torch.save({"x": torch.randn(int(rows), 8, 16, generator=g), "y": torch.randint(0, 6, (int(rows),), generator=g)}, file)
 
 
-def train(model_file, data_file, batch, epochs):
+def train(model_file, data_file, batch, epochs, bucket_mb=25):
     dist.init_process_group("gloo")
     world = dist.get_world_size()
     model = torch.jit.load(model_file)
     model.train()
-    ddp = DistributedDataParallel(model) if world > 1 else model
+    ddp = DistributedDataParallel(model, bucket_cap_mb=float(bucket_mb)) if world > 1 else model
     d = torch.load(data_file)
     ds = TensorDataset(d["x"], d["y"])
     sampler = DistributedSampler(ds, seed=0)

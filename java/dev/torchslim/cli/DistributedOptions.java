@@ -16,11 +16,13 @@ import java.util.Set;
  * RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one rank of a job on several hosts.
  */
 final class DistributedOptions {
-    static final Set<String> VALUED = Set.of("nproc", "rank", "world-size", "master-addr", "master-port", "dist-timeout");
+    static final Set<String> VALUED = Set.of("nproc", "rank", "world-size", "master-addr", "master-port", "dist-timeout",
+            "bucket-mb", "overlap");
     static final String USAGE = String.join("\n",
             "  Data-parallel: [--nproc N] launches N local processes (--batch is the global batch);",
             "  or one rank of a multi-host job: --rank R --world-size W --master-addr HOST --master-port P",
-            "  (default: torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), [--dist-timeout 60] seconds.",
+            "  (default: torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), [--dist-timeout 60] seconds,",
+            "  [--bucket-mb 25] gradient bucket size, [--overlap on|off] all-reduce buckets during backward (on).",
             "  Rank 0 writes the output. See docs/distributed.md.");
 
     private DistributedOptions() {}
@@ -73,7 +75,12 @@ final class DistributedOptions {
         if (r == null || r.worldSize() == 1) {
             return null;
         }
-        DataParallelGroup g = DataParallelGroup.join(r);
+        String overlap = args.get("overlap", "on");
+        if (!overlap.equals("on") && !overlap.equals("off")) {
+            throw new UsageException("--overlap takes on or off, not '" + overlap + "'");
+        }
+        long bucketBytes = (long) (args.doubleValue("bucket-mb", 25, 1.0 / 1024, 1 << 20) * (1 << 20));
+        DataParallelGroup g = DataParallelGroup.join(r).gradientReduction(bucketBytes, overlap.equals("on"));
         System.out.printf("rank %d of %d joined through %s (%s)%n", g.rank(), g.worldSize(), r.address(),
                 g.backendKind().name().toLowerCase());
         return g;

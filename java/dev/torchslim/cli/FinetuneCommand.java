@@ -67,6 +67,9 @@ public final class FinetuneCommand implements Command {
                 o.printf("finetune: %s -> %s, %d epochs, mean loss per epoch %s%n", in, out, config.epochs(), losses);
                 o.printf("  zero weights before %d, after %d%n", zerosBefore, model.parameterCount() - model.nonzeroParameterCount());
                 o.printf("  training took %.2f s on %d process(es)%n", seconds, group == null ? 1 : group.worldSize());
+                if (group != null) {
+                    o.printf("  %s (rank 0, overlap %s)%n", group.gradientStats().summary(), group.overlap() ? "on" : "off");
+                }
             }
             if (group != null) {
                 group.barrier();  // every rank exits 0 only once the output is written

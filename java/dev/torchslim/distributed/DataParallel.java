@@ -21,12 +21,14 @@ import org.bytedeco.pytorch.global.torch;
  * One model trained data-parallel over a {@link DataParallelGroup}: what {@code GraphTrainer} asks
  * of the ranks at each point of the loop. At the start every rank checks that all hold the same
  * architecture and takes rank 0's parameters and buffers; each global batch is split among the
- * ranks ({@link #shard}); gradients are all-reduced in buckets, weighted by each rank's share of
- * the batch, so every rank steps with the gradient of the whole global batch; after the step,
+ * ranks ({@link #shard}); gradients are all-reduced in buckets during backward (each bucket's
+ * all-reduce starts as soon as backward has accumulated all its gradients, see
+ * {@link DataParallelGroup#gradientReduction}), weighted by each rank's share of the batch, so
+ * every rank steps with the gradient of the whole global batch; after the step,
  * QAT observers take the min/max over the ranks (what one process would have seen on the whole
  * batch) and BatchNorm statistics are taken from rank 0 (as DDP's broadcast_buffers).
  */
-public final class DataParallel {
+public final class DataParallel implements AutoCloseable {
     /** DDP's default bucket size. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
@@ -68,8 +70,8 @@ public final class DataParallel {
         List<Tensor> all = new ArrayList<>(params);
         all.addAll(buffers.values());
         broadcastFromRank0(group, all);
-        DataParallel dp = new DataParallel(group, new GradientBuckets(trainable, DEFAULT_BUCKET_BYTES), differed,
-                trainable.get(0));
+        DataParallel dp = new DataParallel(group, new GradientBuckets(group, trainable, names(model, trainable),
+                group.bucketBytes(), group.overlap()), differed, trainable.get(0));
         // By name: a saved and reloaded graph may list its buffers in another order.
         for (Map.Entry<String, Tensor> b : new java.util.TreeMap<>(buffers).entrySet()) {
             String name = b.getKey();
@@ -190,22 +192,64 @@ public final class DataParallel {
     }
 
     /**
-     * After backward: every gradient becomes the gradient of the mean loss over the global batch
-     * (each rank's mean-loss gradient weighted by localRows / globalRows, summed over the ranks);
-     * returns that global mean loss.
+     * Backward of this rank's loss with the gradients all-reduced: afterwards every gradient is
+     * the gradient of the mean loss over the global batch (each rank's mean-loss gradient weighted
+     * by localRows / globalRows, summed over the ranks). With overlap, buckets are all-reduced
+     * while backward runs; this returns when all are reduced. Returns that global mean loss.
      *
+     * @param loss this rank's mean loss over its rows, or null when it has no rows in this batch
      * @param localRows the rows of the global batch this rank ran
      * @param globalRows the rows of the whole global batch
-     * @param localLoss this rank's mean loss over its rows
      * @return the mean loss over the global batch
      * @throws DistributedException if a collective fails
      */
-    public double reduceGradients(int localRows, int globalRows, double localLoss) {
+    public double backward(Tensor loss, int localRows, int globalRows) {
         double w = (double) localRows / globalRows;
-        Tensor loss = onDeviceOf(like, torch.full(new long[] {1}, new Scalar(localRows == 0 ? 0.0 : localLoss * w),
+        double localLoss = loss == null || localRows == 0 ? 0.0 : loss.item_double();
+        Tensor sum = onDeviceOf(like, torch.full(new long[] {1}, new Scalar(localLoss * w),
                 new TensorOptions(torch.ScalarType.Double)));
-        buckets.allReduce(group, w, loss);
-        return loss.item_double();
+        buckets.backward(localRows == 0 ? null : loss, w, sum);
+        return sum.item_double();
+    }
+
+    /**
+     * Buckets whose all-reduce had started, and had completed, when the last backward returned
+     * (the overlap achieved; both 0 without overlap).
+     *
+     * @return {started, completed}
+     */
+    public long[] overlapOfLastStep() {
+        return buckets.overlapOfLastStep();
+    }
+
+    /**
+     * The number of gradient buckets.
+     *
+     * @return how many buckets the trainable parameters fill
+     */
+    public int bucketCount() {
+        return buckets.count();
+    }
+
+    /** The bucket of trainable parameter i (tests). */
+    int bucketOf(int i) {
+        return buckets.bucketOf(i);
+    }
+
+    /** Records the reducer's events from the next step on (tests). */
+    void recordEvents(boolean on) {
+        buckets.recordEvents(on);
+    }
+
+    /** The last step's events, in order (tests): "ready P @us", "start B @us", "finish @us", "done B @us". */
+    List<String> events() {
+        return buckets.events();
+    }
+
+    /** Removes the gradient hooks from the parameters; the group stays open. */
+    @Override
+    public void close() {
+        buckets.close();
     }
 
     /** After the optimizer step: observers and BatchNorm statistics made equal on every rank. */
@@ -274,6 +318,21 @@ public final class DataParallel {
         }
     }
 
+    /** The trainable tensors' names in the model ("extra parameter k" for tensors that are not the model's). */
+    private static List<String> names(ScriptModel model, List<Tensor> trainable) {
+        Map<Long, String> byAddress = new java.util.HashMap<>();
+        List<Tensor> params = model.parameters();
+        List<ScriptModel.ParameterInfo> info = model.parameterInfo();
+        for (int i = 0; i < Math.min(params.size(), info.size()); i++) {
+            byAddress.put(params.get(i).data_ptr().address(), info.get(i).name());
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < trainable.size(); i++) {
+            out.add(byAddress.getOrDefault(trainable.get(i).data_ptr().address(), "extra parameter " + i));
+        }
+        return out;
+    }
+
     private static void checkSameArchitecture(DataParallelGroup group, ScriptModel model, Tensor like) {
         StringBuilder sig = new StringBuilder();
         for (ScriptModel.ParameterInfo p : model.parameterInfo()) {
@@ -283,6 +342,9 @@ public final class DataParallel {
         for (Map.Entry<String, Tensor> b : model.buffers().entrySet()) {
             sig.append("buffer ").append(b.getKey()).append(' ').append(b.getValue().scalar_type()).append('\n');
         }
+        // Buckets are matched by position: every rank must cut them the same way.
+        sig.append("gradient reduction: buckets of ").append(group.bucketBytes()).append(" bytes, overlap ")
+                .append(group.overlap() ? "on" : "off").append('\n');
         String text = sig.toString();
         long h = fnv64(text);
         group.publish("model/" + group.rank(), text);
@@ -300,6 +362,10 @@ public final class DataParallel {
             for (int i = 0; i < Math.max(zero.length, other.length); i++) {
                 String a = i < zero.length ? zero[i] : "(nothing)";
                 String b = i < other.length ? other[i] : "(nothing)";
+                if (!a.equals(b) && a.startsWith("gradient reduction")) {
+                    throw new DistributedException("the ranks reduce gradients differently: rank 0 has '" + a
+                            + "' where rank " + r + " has '" + b + "' (give every rank the same --bucket-mb and --overlap)");
+                }
                 if (!a.equals(b)) {
                     throw new DistributedException("the ranks hold different models: rank 0 has '" + a + "' where rank "
                             + r + " has '" + b + "' (give every rank the same model file)");

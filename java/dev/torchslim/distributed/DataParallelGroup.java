@@ -42,6 +42,8 @@ public final class DataParallelGroup extends NativeResource {
     private final Store store;
     private final Backend backend;
     private final java.util.concurrent.atomic.AtomicInteger sequence = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long bucketBytes = DataParallel.DEFAULT_BUCKET_BYTES;
+    private volatile boolean overlap = true;
 
     private DataParallelGroup(Rendezvous rendezvous, BackendKind kind, Store store, Backend backend) {
         this.rendezvous = rendezvous;
@@ -175,6 +177,101 @@ public final class DataParallelGroup extends NativeResource {
      */
     public BackendKind backendKind() {
         return kind;
+    }
+
+    /**
+     * How training over this group all-reduces gradients (read when {@link DataParallel#prepare}
+     * runs): in buckets of at most {@code bucketBytes}, each started during backward as soon as
+     * all its gradients are accumulated ({@code overlap}, the default), or all started after
+     * backward. Every rank must use the same settings.
+     *
+     * @param bucketBytes the largest bucket in bytes (default {@link DataParallel#DEFAULT_BUCKET_BYTES}, 25 MiB)
+     * @param overlap start each bucket's all-reduce during backward
+     * @return this group
+     * @throws IllegalArgumentException if bucketBytes is not positive
+     */
+    public DataParallelGroup gradientReduction(long bucketBytes, boolean overlap) {
+        if (bucketBytes <= 0) {
+            throw new IllegalArgumentException("bucket size must be positive, got " + bucketBytes);
+        }
+        this.bucketBytes = bucketBytes;
+        this.overlap = overlap;
+        return this;
+    }
+
+    /**
+     * The largest gradient bucket, in bytes.
+     *
+     * @return the bucket size set by {@link #gradientReduction}, 25 MiB by default
+     */
+    public long bucketBytes() {
+        return bucketBytes;
+    }
+
+    /**
+     * Whether gradient buckets are all-reduced during backward.
+     *
+     * @return true (the default) when each bucket starts as soon as its gradients are accumulated
+     */
+    public boolean overlap() {
+        return overlap;
+    }
+
+    /**
+     * What the gradient all-reduce of the training steps run over this group did, summed over the steps.
+     *
+     * @param steps training steps
+     * @param buckets buckets reduced, over all steps
+     * @param startedDuringBackward buckets whose all-reduce had started when backward returned
+     * @param completedDuringBackward buckets whose all-reduce had completed when backward returned
+     * @param backwardSeconds time in backward (the hooks' copies and starts included)
+     * @param waitSeconds time after backward until every bucket was reduced and copied back
+     */
+    public record GradientStats(long steps, long buckets, long startedDuringBackward, long completedDuringBackward,
+            double backwardSeconds, double waitSeconds) {
+        /**
+         * One line for a log: per step, buckets started and completed during backward, seconds in
+         * backward and waiting after it.
+         *
+         * @return the summary
+         */
+        public String summary() {
+            double n = Math.max(1, steps);
+            return String.format("gradient all-reduce over %d steps: per step %.1f of %.1f buckets started and %.1f completed "
+                    + "during backward; %.3f s in backward, then %.3f s waiting for the all-reduce", steps,
+                    startedDuringBackward / n, buckets / n, completedDuringBackward / n, backwardSeconds / n, waitSeconds / n);
+        }
+    }
+
+    private long statSteps;
+    private long statBuckets;
+    private long statStarted;
+    private long statCompleted;
+    private long statBackwardUs;
+    private long statWaitUs;
+
+    synchronized void addGradientStep(long buckets, long started, long completed, long backwardUs, long waitUs) {
+        statSteps++;
+        statBuckets += buckets;
+        statStarted += started;
+        statCompleted += completed;
+        statBackwardUs += backwardUs;
+        statWaitUs += waitUs;
+    }
+
+    /**
+     * The gradient all-reduce of every training step run over this group so far, summed.
+     *
+     * @return steps, buckets, how many started and completed during backward, seconds in backward and after it
+     */
+    public synchronized GradientStats gradientStats() {
+        return new GradientStats(statSteps, statBuckets, statStarted, statCompleted, statBackwardUs / 1e6, statWaitUs / 1e6);
+    }
+
+    /** The c10d backend, for the native gradient reducer; valid while this group is open. */
+    Backend backend() {
+        checkOpen();
+        return backend;
     }
 
     /**
@@ -358,7 +455,7 @@ public final class DataParallelGroup extends NativeResource {
         return sequence.incrementAndGet();
     }
 
-    private DistributedException failure(String what, RuntimeException e) {
+    DistributedException failure(String what, RuntimeException e) {
         return new DistributedException("rank " + rank() + " of " + worldSize() + " (store " + rendezvous.address()
                 + "): " + what + " failed: " + DistributedException.firstLine(e)
                 + " (another rank has probably failed or been killed: see its output)", e);

@@ -215,15 +215,18 @@ public final class GraphTrainer {
                     try (TensorScope scope = new TensorScope(); LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
                         adam.zero_grad();
                         double l = 0;
+                        Tensor out = null;
                         if (rows.length > 0) {
                             rp.put(rows);
                             Tensor idx = torch.from_blob(rp, new long[] {rows.length}, new TensorOptions(torch.ScalarType.Long));
-                            Tensor out = step.loss(data.x().index_select(0, idx), data.y().index_select(0, idx), idx);
-                            out.backward();
-                            l = out.item_double();
+                            out = step.loss(data.x().index_select(0, idx), data.y().index_select(0, idx), idx);
                         }
                         if (dp != null) {
-                            l = dp.reduceGradients(rows.length, count, l);
+                            // Gradient buckets are all-reduced while backward runs.
+                            l = dp.backward(out, rows.length, count);
+                        } else if (out != null) {
+                            out.backward();
+                            l = out.item_double();
                         }
                         adam.step();
                         for (Tensor[] pm : masks) {
@@ -240,6 +243,9 @@ public final class GraphTrainer {
             }
         } finally {
             model.train(false);
+            if (dp != null) {
+                dp.close();
+            }
         }
         return means;
     }

@@ -162,6 +162,25 @@ class DataParallelTest {
     }
 
     @Test
+    void differentBucketSettingsAreRefusedOnEveryRank() throws Exception {
+        NativeLibrary.ensureLoaded();
+        List<String> messages = ranks(2, g -> {
+            g.gradientReduction(g.rank() == 0 ? 4096 : 8192, true);
+            try (ScriptModel m = traced(SimpleModel.create())) {
+                try (DataParallel dp = DataParallel.prepare(g, m, m.parameters())) {
+                    return "no error";
+                } catch (DistributedException e) {
+                    return e.getMessage();
+                }
+            }
+        });
+        for (String m : messages) {
+            assertTrue(m.contains("the ranks reduce gradients differently") && m.contains("buckets of 4096 bytes")
+                    && m.contains("buckets of 8192 bytes"), m);
+        }
+    }
+
+    @Test
     void twoRanksTrainAsOneProcessAndQatObserversAgree() throws Exception {
         NativeLibrary.ensureLoaded();
         torch.manual_seed(11);
@@ -207,6 +226,132 @@ class DataParallelTest {
         assertEquals(qat.get(0).size(), qat.get(1).size());
         for (int i = 0; i < qat.get(0).size(); i++) {
             assertTrue(qat.get(0).get(i).equal(qat.get(1).get(i)), "QAT state " + i + " differs between the ranks");
+        }
+        start.close();
+    }
+
+    /** One step of rank g over its shard of rows [0, count) with the given reducer settings: the events and gradients. */
+    private static Object[] oneStep(DataParallelGroup g, ScriptModel start, Tensor x, Tensor y, int count, boolean overlap,
+            Tensor extra) {
+        g.gradientReduction(4096, overlap);
+        try (ScriptModel m = start.copy()) {
+            m.train(true);
+            List<Tensor> params = new ArrayList<>(m.parameters());
+            if (extra != null) {
+                params.add(extra);
+            }
+            try (DataParallel dp = DataParallel.prepare(g, m, params)) {
+                dp.recordEvents(true);
+                long[] order = new long[count];
+                for (int i = 0; i < count; i++) {
+                    order[i] = i;
+                }
+                long[] rows = dp.shard(order, 0, count);
+                Tensor idx;
+                try (org.bytedeco.javacpp.LongPointer lp = new org.bytedeco.javacpp.LongPointer(rows)) {
+                    idx = torch.from_blob(lp, new long[] {rows.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)).clone();
+                }
+                Tensor loss = Loss.NLL.compute(m.forward(x.index_select(0, idx)), y.index_select(0, idx));
+                if (extra != null && g.rank() == 0) {  // only rank 0's loss uses it
+                    loss = loss.add(extra.mul(extra).sum());
+                }
+                double global = dp.backward(loss, rows.length, count);
+                List<Integer> bucketOf = new ArrayList<>();
+                for (int i = 0; i < params.size(); i++) {
+                    bucketOf.add(dp.bucketOf(i));
+                }
+                List<Tensor> grads = new ArrayList<>();
+                for (Tensor p : params) {
+                    grads.add(p.grad().clone());
+                }
+                return new Object[] {dp.events(), bucketOf, grads, global, dp.overlapOfLastStep()};
+            }
+        }
+    }
+
+    private static int indexOf(List<String> events, String prefix) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).startsWith(prefix + " @") || events.get(i).equals(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void bucketsAreAllReducedDuringBackwardInOrderAndGiveTheSameGradients() throws Exception {
+        NativeLibrary.ensureLoaded();
+        torch.manual_seed(3);
+        Tensor x = torch.randn(9, 1, 28, 28);
+        Tensor y = torch.randint(10, new long[] {9});
+        ScriptModel start = traced(SimpleModel.create());
+        List<Object[]> on = ranks(2, g -> oneStep(g, start, x, y, 9, true, null));
+        List<Object[]> off = ranks(2, g -> oneStep(g, start, x, y, 9, false, null));
+        for (int r = 0; r < 2; r++) {
+            List<String> ev = (List<String>) on.get(r)[0];
+            List<Integer> bucketOf = (List<Integer>) on.get(r)[1];
+            int buckets = 1 + bucketOf.stream().max(Integer::compare).orElseThrow();
+            assertTrue(buckets >= 4, "4 KiB buckets of the SimpleModel: " + bucketOf);
+            int start0 = indexOf(ev, "start 0");
+            int finish = indexOf(ev, "finish");
+            assertTrue(start0 >= 0 && finish > start0, "rank " + r + ": bucket 0 did not start before backward returned: " + ev);
+            // Backward was still accumulating gradients of later buckets when bucket 0's all-reduce started.
+            int later = -1;
+            for (int i = start0 + 1; i < finish; i++) {
+                String e = ev.get(i);
+                if (e.startsWith("ready ") && bucketOf.get(Integer.parseInt(e.split(" ")[1])) > 0) {
+                    later = i;
+                    break;
+                }
+            }
+            assertTrue(later > start0, "rank " + r + ": no gradient of a later bucket was accumulated after bucket 0 started: " + ev);
+            // Every bucket started during backward, in index order (the same order on every rank).
+            int previous = -1;
+            for (int b = 0; b < buckets; b++) {
+                int at = indexOf(ev, "start " + b);
+                assertTrue(at > previous && at < finish, "rank " + r + ": bucket " + b + " out of order: " + ev);
+                previous = at;
+            }
+            long[] overlap = (long[]) on.get(r)[4];
+            assertEquals(buckets, overlap[0], "buckets started before backward returned");
+            // Without overlap, every bucket starts after backward.
+            List<String> evOff = (List<String>) off.get(r)[0];
+            assertTrue(indexOf(evOff, "start 0") > indexOf(evOff, "finish"), "overlap off: " + evOff);
+            assertEquals(0, ((long[]) off.get(r)[4])[0]);
+            // The same sums either way, bit for bit, and the same on both ranks.
+            List<Tensor> a = (List<Tensor>) on.get(r)[2];
+            List<Tensor> b = (List<Tensor>) off.get(r)[2];
+            for (int i = 0; i < a.size(); i++) {
+                assertTrue(a.get(i).equal(b.get(i)), "gradient " + i + " differs with overlap on rank " + r);
+                assertTrue(a.get(i).equal(((List<Tensor>) on.get(1 - r)[2]).get(i)), "gradient " + i + " differs between ranks");
+            }
+            assertEquals((double) on.get(r)[3], (double) off.get(r)[3], 0.0, "global loss");
+        }
+        start.close();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aParameterWithoutGradientOnOneRankCountsAsZeroThereAndKeepsTheOverlap() throws Exception {
+        NativeLibrary.ensureLoaded();
+        torch.manual_seed(4);
+        Tensor x = torch.randn(9, 1, 28, 28);
+        Tensor y = torch.randint(10, new long[] {9});
+        ScriptModel start = traced(SimpleModel.create());
+        List<Object[]> res = ranks(2, g -> oneStep(g, start, x, y, 9, true,
+                torch.full(new long[] {3}, new org.bytedeco.pytorch.Scalar(1.5)).requires_grad_(true)));
+        int extraIndex = ((List<Integer>) res.get(0)[1]).size() - 1;
+        assertEquals(0, ((List<Integer>) res.get(0)[1]).get(extraIndex), "the last parameter is in bucket 0");
+        List<String> ev1 = (List<String>) res.get(1)[0];
+        assertTrue(indexOf(ev1, "unreachable " + extraIndex) >= 0 && indexOf(ev1, "unreachable " + extraIndex) < indexOf(ev1, "start 0"),
+                "rank 1 should mark the parameter its loss does not use ready before backward: " + ev1);
+        assertTrue(indexOf(ev1, "start 0") < indexOf(ev1, "finish"), "bucket 0 still starts during backward: " + ev1);
+        // Rank 0 has 5 of the 9 rows: d/da of (5/9) (a.a) summed with rank 1's zero is (5/9) 2a.
+        double expected = 5.0 / 9 * 2 * 1.5;
+        for (Object[] r : res) {
+            Tensor g = ((List<Tensor>) r[2]).get(extraIndex);
+            assertEquals(expected, g.get(0).item_double(), 1e-6, "gradient of the parameter one rank did not use");
         }
         start.close();
     }
