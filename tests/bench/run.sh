@@ -10,6 +10,7 @@ case "$name" in
   *) main="$name" ;;
 esac
 bash tests/oracle/setup-venv.sh
-mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+# The tests module writes its class path (library, examples, CLI, test dependencies) to target/test-classpath.txt.
+mvn -q -DskipTests test-compile -pl tests -am >/dev/null
 exec java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 \
-  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" "$main" "$@"
+  -cp "tests/target/test-classes:$(cat target/test-classpath.txt)" "$main" "$@"

@@ -1,8 +1,8 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
-import dev.torchslim.data.Dataset;
-import dev.torchslim.model.SimpleModel;
-import dev.torchslim.train.Trainer;
+import dev.torchslim.examples.data.Dataset;
+import dev.torchslim.examples.model.SimpleModel;
+import dev.torchslim.examples.train.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import org.bytedeco.pytorch.SequentialImpl;

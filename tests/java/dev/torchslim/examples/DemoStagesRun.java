@@ -1,12 +1,13 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
+import dev.torchslim.cli.DemoCommand;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.TorchSlim;
-import dev.torchslim.data.Dataset;
-import dev.torchslim.data.FashionMnist;
-import dev.torchslim.model.SimpleModel;
-import dev.torchslim.report.StageTable;
-import dev.torchslim.train.Trainer;
+import dev.torchslim.examples.data.Dataset;
+import dev.torchslim.examples.data.FashionMnist;
+import dev.torchslim.examples.model.SimpleModel;
+import dev.torchslim.examples.report.StageTable;
+import dev.torchslim.examples.train.Trainer;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.InputArchive;
@@ -16,7 +17,7 @@ import org.bytedeco.pytorch.SequentialImpl;
  * Runs only the distillation and low-rank demo stages on the demo's cached baseline (not a test):
  * the same rows as ./torchslim demo, without re-running the pruning and int8 stages.
  *
- * <pre>tests/bench/run.sh dev.torchslim.cli.DemoStagesRun [target/demo-cache/simple-model-e3-s1.pt] [threads 2]
+ * <pre>tests/bench/run.sh dev.torchslim.examples.DemoStagesRun [target/demo-cache/simple-model-e3-s1.pt] [threads 2]
  *     [T:alpha[:mse|at:weight:teacherLayer=studentLayer+...],...] [studentSeed:shuffleSeed]</pre>
  *
  * With a third argument, the student from scratch and distilled students at those points run (the

@@ -1,9 +1,10 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
+import dev.torchslim.cli.DemoCommand;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.torchslim.report.StageResult;
+import dev.torchslim.examples.report.StageResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

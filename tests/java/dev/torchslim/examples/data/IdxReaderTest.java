@@ -1,4 +1,4 @@
-package dev.torchslim.data;
+package dev.torchslim.examples.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.torchslim.model;
+package dev.torchslim.examples.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
-package dev.torchslim.report;
+package dev.torchslim.examples.report;
 
+import dev.torchslim.report.RunEnvironment;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.torchslim.train;
+package dev.torchslim.examples.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.torchslim.core.NativeLibrary;
-import dev.torchslim.data.Dataset;
-import dev.torchslim.data.FashionMnist;
+import dev.torchslim.examples.data.Dataset;
+import dev.torchslim.examples.data.FashionMnist;
 import dev.torchslim.jni.CoreApi;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.model.SimpleModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

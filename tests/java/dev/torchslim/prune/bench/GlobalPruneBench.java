@@ -132,7 +132,7 @@ public final class GlobalPruneBench {
 
     static SequentialImpl demoCnn() {
         torch.manual_seed(1);
-        return dev.torchslim.model.SimpleModel.create();
+        return dev.torchslim.examples.model.SimpleModel.create();
     }
 
     static double median(double[] a) {

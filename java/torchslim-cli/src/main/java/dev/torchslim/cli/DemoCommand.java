@@ -1,17 +1,23 @@
 package dev.torchslim.cli;
 
+import dev.torchslim.examples.QuantizationStages;
+import dev.torchslim.examples.PruningStages;
+import dev.torchslim.examples.LowRankStages;
+import dev.torchslim.examples.DistillationStages;
+import dev.torchslim.examples.DemoStage;
+import dev.torchslim.examples.DemoContext;
 import dev.torchslim.core.AtomicFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.OutputFiles;
 import dev.torchslim.core.TorchSlim;
-import dev.torchslim.data.Dataset;
-import dev.torchslim.data.FashionMnist;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.data.Dataset;
+import dev.torchslim.examples.data.FashionMnist;
+import dev.torchslim.examples.model.SimpleModel;
 import dev.torchslim.prune.PruneTarget;
 import dev.torchslim.prune.PruneTargets;
-import dev.torchslim.report.Plots;
+import dev.torchslim.examples.report.Plots;
 import dev.torchslim.report.RunEnvironment;
-import dev.torchslim.train.Trainer;
+import dev.torchslim.examples.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,7 +33,7 @@ import org.bytedeco.pytorch.global.torch;
 /** The main job: train (or reuse) the SimpleModel baseline on Fashion-MNIST, then every stage. */
 public final class DemoCommand implements Command {
     /** fc1 (50x320) at rank 12: 16,000 -> 4,440 weights, 3.6x fewer. */
-    static final int LOW_RANK_FC1 = 12;
+    public static final int LOW_RANK_FC1 = 12;
 
     /** The pipeline, in order. Each technique adds its stages here. */
     static List<DemoStage> stages() {
@@ -88,7 +94,7 @@ public final class DemoCommand implements Command {
             SequentialImpl baseline = baseline(trainer, epochs, seed, cached, args.flag("retrain"), out);
             DemoContext ctx = new DemoContext(trainer, baseline, out);
             out.println();
-            out.println(dev.torchslim.report.StageTable.header());
+            out.println(dev.torchslim.examples.report.StageTable.header());
             for (DemoStage stage : stages()) {
                 stage.run(ctx);
             }

@@ -1,14 +1,14 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
-import dev.torchslim.data.Dataset;
+import dev.torchslim.examples.data.Dataset;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.jni.CoreApi;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.model.SimpleModel;
 import dev.torchslim.report.Evaluable;
 import dev.torchslim.report.ModelMeasure;
-import dev.torchslim.report.StageResult;
-import dev.torchslim.report.StageTable;
-import dev.torchslim.train.Trainer;
+import dev.torchslim.examples.report.StageResult;
+import dev.torchslim.examples.report.StageTable;
+import dev.torchslim.examples.train.Trainer;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,7 +26,14 @@ public final class DemoContext {
     private final PrintStream out;
     private final Tensor latencyBatch;
 
-    DemoContext(Trainer trainer, SequentialImpl baseline, PrintStream out) {
+    /**
+     * A context for one demo run.
+     *
+     * @param trainer trains and evaluates the Sequentials on the demo's data
+     * @param baseline the trained baseline every stage starts from
+     * @param out where stages print their progress
+     */
+    public DemoContext(Trainer trainer, SequentialImpl baseline, PrintStream out) {
         this.trainer = trainer;
         this.baseline = baseline;
         this.out = out;

@@ -1,4 +1,4 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
 /** One step of the demo pipeline: compresses something and records one or more table rows. */
 @FunctionalInterface

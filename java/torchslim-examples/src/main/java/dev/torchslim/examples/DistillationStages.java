@@ -1,4 +1,4 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
@@ -7,8 +7,8 @@ import dev.torchslim.distill.HintConfig;
 import dev.torchslim.distill.KdConfig;
 import dev.torchslim.distill.TeacherLogits;
 import dev.torchslim.graph.ScriptModel;
-import dev.torchslim.model.SimpleModel;
-import dev.torchslim.model.StudentModel;
+import dev.torchslim.examples.model.SimpleModel;
+import dev.torchslim.examples.model.StudentModel;
 import dev.torchslim.train.GraphTrainer;
 import dev.torchslim.train.Loss;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.graph.ScriptModel;

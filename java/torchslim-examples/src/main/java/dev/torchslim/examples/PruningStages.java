@@ -1,4 +1,4 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
@@ -8,7 +8,7 @@ import dev.torchslim.prune.GraphChannelPruner;
 import dev.torchslim.prune.PruningStrategy;
 import dev.torchslim.train.GraphTrainer;
 import dev.torchslim.train.Loss;
-import dev.torchslim.train.Trainer;
+import dev.torchslim.examples.train.Trainer;
 import java.util.List;
 import java.util.Locale;
 import org.bytedeco.pytorch.SequentialImpl;

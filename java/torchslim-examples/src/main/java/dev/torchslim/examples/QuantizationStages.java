@@ -1,4 +1,4 @@
-package dev.torchslim.cli;
+package dev.torchslim.examples;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.core.TorchSlim;
@@ -6,7 +6,7 @@ import dev.torchslim.export.OnnxExportOptions;
 import dev.torchslim.export.OnnxExporter;
 import dev.torchslim.export.OnnxRuntimeModel;
 import dev.torchslim.graph.ScriptModel;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.model.SimpleModel;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8QatConfig;

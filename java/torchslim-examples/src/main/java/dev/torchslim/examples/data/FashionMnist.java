@@ -1,4 +1,4 @@
-package dev.torchslim.data;
+package dev.torchslim.examples.data;
 
 import dev.torchslim.core.NativeLibrary;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.torchslim.data;
+package dev.torchslim.examples.data;
 
 import java.io.IOException;
 

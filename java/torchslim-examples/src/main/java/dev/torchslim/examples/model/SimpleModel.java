@@ -1,4 +1,4 @@
-package dev.torchslim.model;
+package dev.torchslim.examples.model;
 
 import dev.torchslim.core.NativeLibrary;
 import org.bytedeco.javacpp.LongPointer;

@@ -1,5 +1,6 @@
-package dev.torchslim.report;
+package dev.torchslim.examples.report;
 
+import dev.torchslim.report.ModelMeasure;
 import dev.torchslim.core.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;

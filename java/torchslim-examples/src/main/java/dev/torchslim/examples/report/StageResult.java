@@ -1,4 +1,4 @@
-package dev.torchslim.report;
+package dev.torchslim.examples.report;
 
 /**
  * One row of the demo table: a model after one compression stage.

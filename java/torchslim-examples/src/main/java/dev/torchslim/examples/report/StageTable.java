@@ -1,5 +1,6 @@
-package dev.torchslim.report;
+package dev.torchslim.examples.report;
 
+import dev.torchslim.report.RunEnvironment;
 import dev.torchslim.core.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;

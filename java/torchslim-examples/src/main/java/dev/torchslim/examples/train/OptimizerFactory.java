@@ -1,4 +1,4 @@
-package dev.torchslim.train;
+package dev.torchslim.examples.train;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Optimizer;

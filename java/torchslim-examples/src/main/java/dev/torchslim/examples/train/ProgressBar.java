@@ -1,4 +1,4 @@
-package dev.torchslim.train;
+package dev.torchslim.examples.train;
 
 import java.io.PrintStream;
 

@@ -1,4 +1,4 @@
-package dev.torchslim.train;
+package dev.torchslim.examples.train;
 
 /** Called after every optimizer step (e.g. to re-apply pruning masks or advance a schedule). */
 @FunctionalInterface

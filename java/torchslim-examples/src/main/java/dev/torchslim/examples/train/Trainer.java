@@ -1,7 +1,7 @@
-package dev.torchslim.train;
+package dev.torchslim.examples.train;
 
 import dev.torchslim.core.TensorScope;
-import dev.torchslim.data.Dataset;
+import dev.torchslim.examples.data.Dataset;
 import dev.torchslim.report.Evaluable;
 import java.io.PrintStream;
 import java.util.ArrayList;
