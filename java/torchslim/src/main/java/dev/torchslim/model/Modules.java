@@ -1,4 +1,4 @@
-package dev.torchslim.examples.model;
+package dev.torchslim.model;
 
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.jni.CoreApi;

@@ -1,6 +1,7 @@
 package dev.torchslim.examples.model;
 
 import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.model.Modules;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
