@@ -2,11 +2,24 @@ package dev.torchslim.cli;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.OverwrittenOptionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** "--key value" options and "--flag" switches, each checked against what a command accepts. */
+/**
+ * "--key value" options and "--flag" switches, each checked against what a command accepts.
+ * picocli reads the command line; the values are then checked here, strictly (whole numbers,
+ * ranges, each option once).
+ */
 public final class Args {
     private final Map<String, String> values = new HashMap<>();
     private final Set<String> flags = new HashSet<>();
@@ -39,43 +52,56 @@ public final class Args {
      * @throws UsageException as {@link #parse(String[], Set, Set)}
      */
     public static Args parse(String[] args, Set<String> valued, Set<String> switches, Set<String> repeatable) {
+        // picocli tokenizes (--key value, --key=value, switches); every valued option is declared as a
+        // list so that a repeat reaches the check below with both values, and a switch given twice is
+        // picocli's OverwrittenOptionException.
+        CommandSpec spec = CommandSpec.create();
+        for (String key : valued) {
+            spec.addOption(OptionSpec.builder("--" + key).arity("1").type(List.class).auxiliaryTypes(String.class)
+                    .build());
+        }
+        for (String key : switches) {
+            if (!valued.contains(key)) {
+                spec.addOption(OptionSpec.builder("--" + key).arity("0").type(boolean.class).build());
+            }
+        }
+        spec.parser().overwrittenOptionsAllowed(false);
+        spec.parser().expandAtFiles(false); // "@name" is a value (a file name), never an argument file
+        ParseResult parsed;
+        try {
+            parsed = new CommandLine(spec).parseArgs(args);
+        } catch (UnmatchedArgumentException e) {
+            String first = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+            if (first.startsWith("--")) {
+                int eq = first.indexOf('=');
+                throw new UsageException("unknown option " + (eq < 0 ? first : first.substring(0, eq)));
+            }
+            throw new UsageException("unexpected argument '" + first + "'");
+        } catch (MissingParameterException e) {
+            String key = e.getMissing().isEmpty() ? "?" : e.getMissing().get(0).paramLabel();
+            if (!e.getMissing().isEmpty() && e.getMissing().get(0) instanceof OptionSpec o) {
+                key = o.longestName();
+            }
+            throw new UsageException("option " + key + " needs a value");
+        } catch (OverwrittenOptionException e) {
+            String key = e.getOverwritten() instanceof OptionSpec o ? o.longestName() : "?";
+            throw new UsageException("option " + key + " is given twice");
+        } catch (ParameterException e) {
+            throw new UsageException(e.getMessage());
+        }
         Args a = new Args();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "'");
+        for (OptionSpec o : parsed.matchedOptions()) {
+            String key = o.longestName().substring(2);
+            if (switches.contains(key) && !valued.contains(key)) {
+                a.flags.add(key);
+                continue;
             }
-            String key = arg.substring(2);
-            String inline = null;
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                inline = key.substring(eq + 1);
-                key = key.substring(0, eq);
+            List<String> values = o.getValue();
+            if (values.size() > 1 && !repeatable.contains(key)) {
+                throw new UsageException("option --" + key + " is given twice ('" + values.get(0) + "' and '"
+                        + values.get(1) + "'); give it once");
             }
-            if (switches.contains(key) && inline == null) {
-                if (!a.flags.add(key)) {
-                    throw new UsageException("option --" + key + " is given twice");
-                }
-            } else if (valued.contains(key)) {
-                String v = inline;
-                if (v == null) {
-                    if (i + 1 >= args.length) {
-                        throw new UsageException("option --" + key + " needs a value");
-                    }
-                    v = args[++i];
-                }
-                if (repeatable.contains(key)) {
-                    a.values.merge(key, v, (x, y) -> x + "," + y);
-                    continue;
-                }
-                String before = a.values.putIfAbsent(key, v);
-                if (before != null) {
-                    throw new UsageException("option --" + key + " is given twice ('" + before + "' and '" + v
-                            + "'); give it once");
-                }
-            } else {
-                throw new UsageException("unknown option --" + key);
-            }
+            a.values.put(key, String.join(",", values));
         }
         return a;
     }
