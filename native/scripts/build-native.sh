@@ -5,8 +5,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${TS_BUILD_DIR:?}" "${TS_HEADERS_FILE:?}" "${TS_TORCH_LIBS:?}" "${TS_JNI_SRC:?}" "${TS_OUTPUT:?}"
 include_dir=$(cat "$TS_HEADERS_FILE")
+# Plain absolute paths (Maven hands over ../.. forms): CMake's cache and ccache's hashes see one spelling.
+mkdir -p "$TS_BUILD_DIR" "$TS_OUTPUT"
+TS_BUILD_DIR=$(cd "$TS_BUILD_DIR" && pwd); TS_OUTPUT=$(cd "$TS_OUTPUT" && pwd); TS_JNI_SRC=$(cd "$TS_JNI_SRC" && pwd)
+TS_TORCH_LIBS=$(cd "$TS_TORCH_LIBS" && pwd)
+[ -z "${TS_EXTRA_LIBS:-}" ] || TS_EXTRA_LIBS=$(cd "$TS_EXTRA_LIBS" && pwd)
 # JavaCPP only warns when it cannot generate a class: fail here, naming it.
-for f in "$root"/java/dev/torchslim/jni/*.java; do
+for f in "$root"/java/torchslim/src/main/java/dev/torchslim/jni/*.java; do
   cls=$(basename "$f" .java)
   [ "$cls" = NativePresets ] && continue
   grep -q "dev_torchslim_jni_${cls}_" "$TS_JNI_SRC/jnitorchslim.cpp" || {

@@ -11,10 +11,12 @@ modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(dynamic static qat fp16 bf16 weig
 py=target/pyenv/bin/python
 mkdir -p "$dir/out"
 # One build, then a private copy of the jar: later rebuilds of this checkout don't touch the runs.
-mvn -q -DskipTests package
-jar=$(ls target/torchslim-*.jar | grep -v -- '-sources\|-tests' | head -n 1)
-cp "$jar" "$dir/torchslim.jar"
-run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$dir/torchslim.jar:$(cat target/classpath.txt)" dev.torchslim.cli.Main "$@"; }
+mvn -q -DskipTests package -pl java/torchslim-cli -am
+cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
+lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
+cp "$lib" "$dir/torchslim.jar"
+cp="$dir/torchslim-cli.jar:$(sed "s|$PWD/$lib|$dir/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
+run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
 [ -f "$dir/transformer.pt" ] || "$py" tests/oracle/real_models.py make "$dir"
 report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
 echo "| model | mode | exit | loads | runs | quantized ops | argmax agreement | max error / range | size in -> out (bytes) |" > "$report"

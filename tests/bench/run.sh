@@ -10,6 +10,8 @@ case "$name" in
   *) main="$name" ;;
 esac
 bash tests/oracle/setup-venv.sh
-mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null
-exec java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 \
-  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" "$main" "$@"
+# The tests module writes its class path (library, examples, CLI, test dependencies) to target/test-classpath.txt.
+mvn -q -DskipTests process-test-classes -pl tests -am >/dev/null
+# BENCH_JAVA_OPTS: more JVM options (e.g. -Dorg.bytedeco.javacpp.nopointergc=true).
+exec java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 ${BENCH_JAVA_OPTS:-} \
+  -cp "tests/target/test-classes:$(cat target/test-classpath.txt)" "$main" "$@"

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Packaging checks, run by tests/run-all.sh after 'mvn verify' (needs the jar; installs it):
-#  1. 'java -jar target/torchslim-VERSION.jar --version' and every command's --help;
+#  1. 'java -jar java/torchslim-cli/target/torchslim-cli-VERSION.jar --version' and every command's --help;
 #  2. ./torchslim from another directory resolves relative --in/--out there;
-#  3. a separate Maven project, copied outside the clone, depends on the installed artifact,
-#     prunes and quantizes a model, saves, loads and runs it;
-#  4. javadoc with doclint on the public API: 0 warnings (the release profile fails on any).
+#  3. a separate Maven project, copied outside the clone, depends on the installed library artifact
+#     (dev.torchslim:torchslim only: no CLI, no examples), prunes and quantizes a model, saves, loads
+#     and runs it, and its class path holds neither torchslim-cli nor torchslim-examples;
+#  4. javadoc with doclint on the public API of every module: 0 warnings (the release profile fails on any).
 # Prints PASS/FAIL per check; exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 { mvn -B -q -ntp -o install -DskipTests || mvn -B -q -ntp install -DskipTests; } > target/consumer-install.log 2>&1 ||
   { cat target/consumer-install.log; echo "FAIL install"; exit 1; }
-jar=$(ls target/torchslim-*.jar | grep -v -- "-sources\|-tests\|-javadoc" | head -n 1)
+jar=$(ls java/torchslim-cli/target/torchslim-cli-*.jar | grep -v -- "-sources\|-tests\|-javadoc" | head -n 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -54,6 +55,8 @@ check relative-paths relative_paths
 consumer() {
   cp -r "$root/tests/consumer/maven" "$work/consumer"
   (cd "$work/consumer" && { mvn -B -q -ntp -o package 2>/dev/null || mvn -B -q -ntp package; } &&
+   ! grep -q "torchslim-cli\|torchslim-examples" target/classpath.txt &&
+   grep -q "dev/torchslim/torchslim/" target/classpath.txt &&
    java "${java_opts[@]}" -cp "target/classes:$(cat target/classpath.txt)" example.Consumer "$work/consumer/int8.pt")
   "$root/target/pyenv/bin/python" -c "import sys, torch; m = torch.jit.load(sys.argv[1]); print('python runs it:', tuple(m(torch.randn(8, 16)).shape))" "$work/consumer/int8.pt"
 }

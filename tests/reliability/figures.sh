@@ -6,21 +6,23 @@
 #     through TorchSlim's NativeLibrary (its load lock).
 # Usage: tests/reliability/figures.sh OTHER_LIB_DIR [ROUNDS]   after 'mvn -DskipTests package';
 # OTHER_LIB_DIR holds another build of the two libraries (e.g. another checkout's
-# target/classes/dev/torchslim/jni/linux-x86_64). Prints one line per figure.
+# java/torchslim/target/classes/dev/torchslim/jni/linux-x86_64). Prints one line per figure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 other=$(cd "$1" && pwd)
 rounds=${2:-8}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-deps=$(cat "$root/target/classpath.txt")
+classes="$root/java/torchslim/target/classes"
+# The tests module's class path without the library's classes (copied below, or named explicitly).
+deps=$(tr ':' '\n' < "$root/target/test-classpath.txt" | grep -vx "$classes" | paste -sd:)
 plat=dev/torchslim/jni/linux-x86_64
 declare -A died=([inplace]=0 [rename]=0)
 for ((i = 0; i < rounds; i++)); do
   for mode in inplace rename; do
-    rm -rf "$work/classes" && cp -r "$root/target/classes" "$work/classes"
+    rm -rf "$work/classes" && cp -r "$classes" "$work/classes"
     java -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -XX:ErrorFile="$work/hs_err_%p.log" \
-      -cp "$work/classes:$root/target/test-classes:$deps" dev.torchslim.reliability.NativeCallLoop 8000 \
+      -cp "$work/classes:$root/tests/target/test-classes:$deps" dev.torchslim.reliability.NativeCallLoop 8000 \
       > "$work/loop.log" 2>&1 & pid=$!
     sleep 5
     for lib in libtorchslim.so libjnitorchslim.so; do
@@ -31,7 +33,7 @@ for ((i = 0; i < rounds; i++)); do
   done
 done
 echo "libraries replaced under a running JVM: in place ${died[inplace]} of $rounds died, by rename ${died[rename]} of $rounds died"
-cp="$root/target/test-classes:$root/target/classes:$deps"
+cp="$root/tests/target/test-classes:$classes:$deps"
 for mode in raw torchslim; do
   dead=0
   for ((i = 0; i < rounds; i++)); do

@@ -2,7 +2,8 @@
 # Whole-run speed and peak memory of `./torchslim prune --method l1-global` on a large TorchScript
 # file against Python's load + prune.global_unstructured + prune.remove + save of the same file,
 # interleaved in one run, plus the resident size of a JVM that only loads what the command loads
-# (LoadProbe light: LibTorch's and TorchSlim's libraries) as the baseline. Needs a built jar (mvn -DskipTests package) and the Python oracle.
+# (LoadProbe light: LibTorch's and TorchSlim's libraries) as the baseline. Needs a build
+# (mvn -DskipTests package: the CLI jar and the test classes) and the Python oracle.
 # Usage: tests/reliability/prune-peak.sh [ROUNDS] [DIR]   (DIR default target/prune-peak)
 # Prints one line per run ("java|python|jvm-baseline SECONDS MAXRSS_KB") and the medians.
 set -euo pipefail
@@ -12,10 +13,11 @@ dir=${2:-$root/target/prune-peak}
 py="$root/target/pyenv/bin/python"
 mkdir -p "$dir"
 [ -f "$dir/model.pt" ] || "$py" "$root/tests/oracle/bench_prune_file.py" make "$dir/model.pt"
-# A private copy of the jar: a rebuild of this checkout during the runs does not touch them.
-jar=$(ls "$root"/target/torchslim-*.jar | grep -v -- '-sources\|-tests' | head -n 1)
-cp "$jar" "$dir/torchslim.jar"
-cp="$dir/torchslim.jar:$(cat "$root/target/classpath.txt")"
+# Private copies of the jars: a rebuild of this checkout during the runs does not touch them.
+cp "$(ls "$root"/java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
+lib=$(ls "$root"/java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
+cp "$lib" "$dir/torchslim.jar"
+cp="$dir/torchslim-cli.jar:$(sed "s|$lib|$dir/torchslim.jar|" "$root/java/torchslim-cli/target/classpath.txt")"
 # The launcher's JVM options (./torchslim).
 java_opts=(-Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0)
 size=$(stat -c %s "$dir/model.pt")
@@ -28,7 +30,7 @@ for ((i = 0; i < rounds; i++)); do
   echo "java   $t s  $m KB   $(grep timing "$dir/err.txt")"; jt+=("$t"); jm+=("$m")
   read -r t m < <(measure "$py" "$root/tests/oracle/bench_prune_file.py" run "$dir/model.pt" "$dir/python.pt" 0.5)
   echo "python $t s  $m KB   $(cat "$dir/out.txt")"; pt+=("$t"); pm+=("$m")
-  read -r t m < <(measure java "${java_opts[@]}" -cp "$root/target/test-classes:$cp" dev.torchslim.reliability.LoadProbe light)
+  read -r t m < <(measure java "${java_opts[@]}" -cp "$root/tests/target/test-classes:$cp" dev.torchslim.reliability.LoadProbe light)
   echo "jvm-baseline $t s  $m KB"; bm_kb+=("$m")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }

@@ -2,11 +2,11 @@ package dev.torchslim.bench;
 
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.TorchSlim;
-import dev.torchslim.data.Dataset;
-import dev.torchslim.data.FashionMnist;
+import dev.torchslim.examples.data.Dataset;
+import dev.torchslim.examples.data.FashionMnist;
 import dev.torchslim.jni.CoreApi;
-import dev.torchslim.model.SimpleModel;
-import dev.torchslim.train.Trainer;
+import dev.torchslim.examples.model.SimpleModel;
+import dev.torchslim.examples.train.Trainer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

@@ -67,6 +67,23 @@ class ArgsTest {
     }
 
     @Test
+    void picocliReadsTheLineAsTheOldParserDid() {
+        Set<String> v = Set.of("in", "out", "hint");
+        // "@name" is a value (a file name), never an argument file expanded by picocli
+        assertEquals("@weights.pt", Args.parse(new String[] {"--in", "@weights.pt"}, v, Set.of()).get("in", null));
+        // a repeatable option keeps its values in order, joined with commas
+        assertEquals("a:b,c:d", Args.parse(new String[] {"--hint", "a:b", "--hint=c:d"}, v, Set.of(), Set.of("hint"))
+                .get("hint", null));
+        UsageException e = assertThrows(UsageException.class,
+                () -> Args.parse(new String[] {"--in", "--out", "x"}, v, Set.of()));
+        assertTrue(e.getMessage().contains("--in") && e.getMessage().contains("needs a value"), e.getMessage());
+        e = assertThrows(UsageException.class, () -> Args.parse(new String[] {"--bogus=1"}, v, Set.of()));
+        assertEquals("unknown option --bogus", e.getMessage());
+        e = assertThrows(UsageException.class, () -> Args.parse(new String[] {"--in", "a", "stray"}, v, Set.of()));
+        assertEquals("unexpected argument 'stray'", e.getMessage());
+    }
+
+    @Test
     void mainReportsUnknownCommandsWithStatus2() {
         assertEquals(2, Main.run(new String[] {"no-such-command"}));
         assertEquals(2, Main.run(new String[] {"demo", "--epochs", "zero"}));

@@ -11,7 +11,7 @@ import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.lowrank.LowRank;
 import dev.torchslim.lowrank.LowRankResult;
 import dev.torchslim.lowrank.RankPolicy;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.model.SimpleModel;
 import dev.torchslim.oracle.GraphModels;
 import dev.torchslim.oracle.Npy;
 import dev.torchslim.oracle.PythonOracle;

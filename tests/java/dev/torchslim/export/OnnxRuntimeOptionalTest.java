@@ -36,7 +36,8 @@ class OnnxRuntimeOptionalTest {
     @Test
     void missingOnnxRuntimeIsATypedError() throws IOException, InterruptedException {
         String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.contains("onnxruntime"))
+                // also without the CLI's runnable jar: its manifest names lib/onnxruntime-*.jar
+                .filter(entry -> !entry.contains("onnxruntime") && !entry.contains("torchslim-cli"))
                 .collect(Collectors.joining(File.pathSeparator));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(java.toString(), "-cp", classPath, OnnxRuntimeOptionalTest.class.getName())

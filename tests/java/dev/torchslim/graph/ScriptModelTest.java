@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.core.TorchSlimException;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.model.SimpleModel;
 import dev.torchslim.oracle.GraphModels;
 import dev.torchslim.oracle.Npy;
 import dev.torchslim.oracle.PythonOracle;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.torchslim.core.NativeLibrary;
+import dev.torchslim.examples.model.SimpleModel;
+import dev.torchslim.examples.model.StudentModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

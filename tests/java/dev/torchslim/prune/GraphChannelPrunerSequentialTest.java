@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.graph.ScriptModel;
-import dev.torchslim.model.SimpleModel;
+import dev.torchslim.examples.model.SimpleModel;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.SequentialImpl;

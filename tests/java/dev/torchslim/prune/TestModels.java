@@ -10,6 +10,6 @@ final class TestModels {
     /** The demo's CNN shape: 1x28x28 in, 10 log-probabilities out. */
     static SequentialImpl demoCnn(long seed) {
         torch.manual_seed(seed);
-        return dev.torchslim.model.SimpleModel.create();
+        return dev.torchslim.examples.model.SimpleModel.create();
     }
 }

@@ -15,10 +15,8 @@ import org.bytedeco.pytorch.global.torch;
  * 2 threads, and the forward latency of the demo CNN before and after removing 50% of channels.
  *
  * <pre>
- * mvn -q -DskipTests package && mvn -q test-compile
- * java -Dorg.bytedeco.javacpp.nopointergc=true \
- *   -cp target/classes:target/test-classes:$(cat target/classpath.txt) \
- *   dev.torchslim.prune.bench.GlobalPruneBench [reps] [all|prune|latency]
+ * BENCH_JAVA_OPTS=-Dorg.bytedeco.javacpp.nopointergc=true \
+ *   tests/bench/run.sh dev.torchslim.prune.bench.GlobalPruneBench [reps] [all|prune|latency]
  * </pre>
  * Peer: tests/oracle/bench_prune_global.py.
  */
@@ -132,7 +130,7 @@ public final class GlobalPruneBench {
 
     static SequentialImpl demoCnn() {
         torch.manual_seed(1);
-        return dev.torchslim.model.SimpleModel.create();
+        return dev.torchslim.examples.model.SimpleModel.create();
     }
 
     static double median(double[] a) {
