@@ -3,6 +3,7 @@ package dev.torchslim.lowrank;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.sensitivity.DataLoss;
 import dev.torchslim.sensitivity.GreedySelection;
 import dev.torchslim.train.Loss;
 import java.util.ArrayList;
@@ -229,23 +230,7 @@ public final class Sensitivity {
      * @return the mean over rows
      */
     public static double loss(ScriptModel model, TensorData data, Loss loss, int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
-        boolean training = model.isTraining();
-        model.eval();
-        double sum = 0;
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (long from = 0; from < data.size(); from += batchSize) {
-                long len = Math.min(batchSize, data.size() - from);
-                try (TensorScope scope = new TensorScope()) {
-                    sum += loss.compute(model.forward(data.x(from, len)), data.y(from, len)).item_double() * len;
-                }
-            }
-        } finally {
-            model.train(training);
-        }
-        return sum / data.size();
+        return DataLoss.mean(model, data, loss, batchSize);
     }
 
     /**
