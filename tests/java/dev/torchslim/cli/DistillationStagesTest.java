@@ -33,7 +33,7 @@ class DistillationStagesTest {
             assertTrue(f.text().contains("fc1 50x320 at rank 12"), f.text());
             // the students see the first TRAIN_ROWS rows (all 640 here), the same for both
             assertTrue(f.text().contains("student from scratch: 640 rows, 3 epochs")
-                    && f.text().contains("distilled student: teacher baseline, 640 rows, 3 epochs, T 1.00, alpha 0.500"), f.text());
+                    && f.text().contains("distilled student: teacher baseline, 640 rows, 3 epochs, T 1.00, alpha 0.700"), f.text());
         }
     }
 }
