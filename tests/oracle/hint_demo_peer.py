@@ -11,6 +11,8 @@ A config is T:alpha[:kind:weight:teacherLayer=studentLayer+...], kind mse or at,
 
 usage: python hint_demo_peer.py [--epochs 3] [--seed 1] [--teacher-epochs 3] [--student 4,8,16]
                                 [--grid CONFIG,CONFIG] [--cache DIR] [--threads 1]
+                                [--train-rows N (students see the first N rows; the teacher all)]
+                                [--teacher-seed S (default --seed)]
 """
 import argparse
 import json
