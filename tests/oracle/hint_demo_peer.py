@@ -11,6 +11,8 @@ A config is T:alpha[:kind:weight:teacherLayer=studentLayer+...], kind mse or at,
 
 usage: python hint_demo_peer.py [--epochs 3] [--seed 1] [--teacher-epochs 3] [--student 4,8,16]
                                 [--grid CONFIG,CONFIG] [--cache DIR] [--threads 1]
+                                [--train-rows N (students see the first N rows; the teacher all)]
+                                [--teacher-seed S (default --seed)]
 """
 import argparse
 import json
@@ -118,21 +120,26 @@ def main():
     p.add_argument("--grid", default="1:0.5")
     p.add_argument("--cache", default="/tmp")
     p.add_argument("--no-scratch", action="store_true")
+    p.add_argument("--teacher-seed", type=int, default=None, help="the teacher's seed (default --seed)")
+    p.add_argument("--train-rows", type=int, default=0, help="students train on the first N rows (0: all)")
     p.add_argument("--data", default=os.environ.get("TORCHSLIM_DATA", "/usr/share/datasets/fashion-mnist"))
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     xtr, ytr = load(a.data, "train")
     xte, yte = load(a.data, "t10k")
-    cached = os.path.join(a.cache, "teacher-e%d-s%d.pt" % (a.teacher_epochs, a.seed))
+    tseed = a.seed if a.teacher_seed is None else a.teacher_seed
+    cached = os.path.join(a.cache, "teacher-e%d-s%d.pt" % (a.teacher_epochs, tseed))
     teacher = SimpleModel()
     if os.path.exists(cached):
         teacher.load_state_dict(torch.load(cached))
     else:
-        torch.manual_seed(a.seed)
-        train(teacher, xtr, ytr, a.teacher_epochs, a.seed)
+        torch.manual_seed(tseed)
+        train(teacher, xtr, ytr, a.teacher_epochs, tseed)
         torch.save(teacher.state_dict(), cached)
     print(json.dumps({"model": "teacher", "epochs": a.teacher_epochs, "accuracy": accuracy(teacher, xte, yte)}), flush=True)
     teacher.eval()
+    if a.train_rows:
+        xtr, ytr = xtr[:a.train_rows], ytr[:a.train_rows]
     shape = [int(v) for v in a.student.split(",")]
     torch.manual_seed(a.seed + 100)
     init = Student(*shape).state_dict()
@@ -142,7 +149,7 @@ def main():
         scratch.load_state_dict(init)
         train(scratch, xtr, ytr, a.epochs, a.seed)
         print(json.dumps({"model": "scratch", "student": a.student, "seed": a.seed, "epochs": a.epochs,
-                          "accuracy": accuracy(scratch, xte, yte), "s": round(time.time() - t0)}), flush=True)
+                          "train_rows": xtr.shape[0], "accuracy": accuracy(scratch, xte, yte), "s": round(time.time() - t0)}), flush=True)
     for item in a.grid.split(","):
         t0 = time.time()
         st = Student(*shape)
@@ -151,7 +158,7 @@ def main():
         train(st, xtr, ytr, a.epochs, a.seed, teacher, parse(item))
         print(json.dumps({"model": "distilled", "config": item, "student": a.student, "seed": a.seed,
                           "teacher_epochs": a.teacher_epochs, "epochs": a.epochs,
-                          "accuracy": accuracy(st, xte, yte), "s": round(time.time() - t0)}), flush=True)
+                          "train_rows": xtr.shape[0], "accuracy": accuracy(st, xte, yte), "s": round(time.time() - t0)}), flush=True)
 
 
 if __name__ == "__main__":

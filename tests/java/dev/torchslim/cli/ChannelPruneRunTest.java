@@ -56,6 +56,32 @@ class ChannelPruneRunTest {
     }
 
     @Test
+    void budgetWithDataChoosesRatiosBySensitivity() throws Exception {
+        Path in = GraphModels.file("depthwise", ".pt");
+        Path data = GraphModels.file("depthwise", ".data.pt");
+        Path out = dir.resolve("d.budget.pt");
+        Path json = dir.resolve("b.json");
+        String text = run(0, "--in", in.toString(), "--out", out.toString(), "--method", "channel", "--budget", "0.6",
+                "--data", data.toString(), "--ratios", "0.25,0.5,0.75", "--runs", "1", "--json", json.toString());
+        assertTrue(text.contains("sensitivity: ce loss on ") && text.contains("x ratios [0.25, 0.5, 0.75]"), text);
+        assertTrue(text.contains("greedy: ratios {") && text.contains("uniform "), text);
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"sensitivity\":{") && j.contains("\"greedy\":{\"how\":\"greedy\",\"budget_met\":true"), j);
+        long before = Long.parseLong(j.replaceAll("(?s).*\"params_before\":(\\d+).*", "$1"));
+        try (ScriptModel m = ScriptModel.load(out)) {
+            assertTrue(m.parameterCount() <= 0.6 * before, m.parameterCount() + " of " + before);
+            assertTrue(j.contains("\"params_after\":" + m.parameterCount()), j);
+        }
+        // --budget needs targets to measure a loss; --ratios only with --budget
+        run(2, "--in", in.toString(), "--out", dir.resolve("x.pt").toString(), "--method", "channel", "--budget", "0.6",
+                "--shape", "3,32,32");
+        run(2, "--in", in.toString(), "--out", dir.resolve("x.pt").toString(), "--method", "channel", "--amount", "0.5",
+                "--data", data.toString(), "--ratios", "0.5");
+        run(2, "--in", in.toString(), "--out", dir.resolve("x.pt").toString(), "--method", "channel", "--budget", "1",
+                "--data", data.toString());
+    }
+
+    @Test
     void refusesWithoutAnExampleInputOrWithAnUnknownImportance() {
         Path in = GraphModels.file("resnet", ".pt");
         String out = dir.resolve("x.pt").toString();

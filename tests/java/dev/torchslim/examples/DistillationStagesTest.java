@@ -14,7 +14,10 @@ class DistillationStagesTest {
     void stagesRecordTheirRowsWithTheirParameterCounts() throws Exception {
         try (DemoFixture f = new DemoFixture(640)) {
             DemoContext ctx = f.ctx();
-            for (DemoStage stage : List.of(DistillationStages.studentFromScratch(), DistillationStages.distilledStudent(),
+            // 3 epochs, not the demo's 40, to keep the test short; the stages are the demo's otherwise
+            for (DemoStage stage : List.of(DistillationStages.studentFromScratch(DistillationStages.STUDENT_SEED,
+                    DistillationStages.SHUFFLE_SEED, 3), DistillationStages.distilledStudent(DistillationStages.KD, null,
+                    DistillationStages.STUDENT_SEED, DistillationStages.SHUFFLE_SEED, 3),
                     LowRankStages.fc1(DemoCommand.LOW_RANK_FC1, 1))) {
                 stage.run(ctx);
             }
@@ -29,6 +32,9 @@ class DistillationStagesTest {
                 assertTrue(r.accuracy() >= 0 && r.accuracy() <= 1 && r.sizeBytes() > 0, r.toString());
             }
             assertTrue(f.text().contains("fc1 50x320 at rank 12"), f.text());
+            // the students see the first TRAIN_ROWS rows (all 640 here), the same for both
+            assertTrue(f.text().contains("student from scratch: 640 rows, 3 epochs")
+                    && f.text().contains("distilled student: teacher baseline, 640 rows, 3 epochs, T 1.00, alpha 0.700"), f.text());
         }
     }
 }

@@ -7,9 +7,12 @@ import dev.torchslim.core.OutputFiles;
 import dev.torchslim.core.TorchSlim;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.prune.ChannelSensitivity;
 import dev.torchslim.prune.GraphChannelPruner;
 import dev.torchslim.prune.LatencyRatios;
 import dev.torchslim.prune.LatencyTable;
+import dev.torchslim.sensitivity.DataLoss;
+import dev.torchslim.train.Loss;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +33,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 final class ChannelPruneRun {
     static final Set<String> VALUED = Set.of("in", "out", "method", "amount", "importance", "ignore", "batch",
-            "shape", "data", "json", "threads", "seed", "runs", "speedup", "target-latency-ms", "lut-ratios", "lut-runs");
+            "shape", "data", "json", "threads", "seed", "runs", "speedup", "target-latency-ms", "lut-ratios", "lut-runs",
+            "budget", "ratios", "loss");
     static final String USAGE = String.join("\n",
             "  --method channel: removes channels (filters, features, attention heads) through a channel dependency",
             "    graph of the forward (residual adds, concat, depthwise convs, norms, flatten, attention); the output",
@@ -40,7 +44,11 @@ final class ChannelPruneRun {
             "    --batch 1,32 (latency batches; the first shapes the analysis) --threads 2 --runs 20 --json FILE",
             "    --speedup 2.0 | --target-latency-ms T: per-group ratios from a latency table measured here (each",
             "    group pruned alone at --lut-ratios 0.25,0.5,0.75, --lut-runs 5, at the first batch and --threads),",
-            "    chosen greedily by least importance removed per ms saved; prints predicted and measured latency");
+            "    chosen greedily by least importance removed per ms saved; prints predicted and measured latency",
+            "    --budget F --data FILE: sensitivity analysis (each group pruned alone at --ratios 0.2,0.4,0.6,0.8, its",
+            "    loss on all of FILE's rows, --loss ce|nll|mse) then AIMET's greedy per-group ratios keeping at most F of",
+            "    the model's parameters with the least loss; prints the table, and the loss of the greedy choice beside",
+            "    the uniform ratio's (the smallest ratio meeting the budget in every group)");
 
     private ChannelPruneRun() {}
 
@@ -76,6 +84,45 @@ final class ChannelPruneRun {
             GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, amount, Map.of(), ignore, seed);
             double predictedMs = -1;
             double targetMs = -1;
+            String sensitivityJson = null;
+            if (args.get("budget", null) != null) {
+                if (args.get("speedup", null) != null || args.get("target-latency-ms", null) != null) {
+                    throw new UsageException("give --budget or --speedup/--target-latency-ms, not both");
+                }
+                if (data == null || !data.hasTargets()) {
+                    throw new UsageException("--budget needs --data FILE with targets (torch.save({'x': X, 'y': Y}, FILE)):"
+                            + " the loss of each candidate is measured on it");
+                }
+                double budget = args.doubleValue("budget", 0.5, Double.MIN_VALUE, 1);
+                if (budget >= 1) {
+                    throw new UsageException("--budget must be below 1, got " + budget);
+                }
+                double[] ratios = parseRatios(args.get("ratios", "0.2,0.4,0.6,0.8"));
+                Loss loss;
+                try {
+                    loss = Loss.parse(args.get("loss", "ce"));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--loss: " + e.getMessage());
+                }
+                Tensor shapeInput = importance.equals("taylor") ? taylorInput : example;
+                ChannelSensitivity.Table table = ChannelSensitivity.measure(model, shapeInput, targets, o, data, loss,
+                        ratios, 64);
+                ChannelSensitivity.Selection greedy = ChannelSensitivity.greedy(table, budget);
+                ChannelSensitivity.Selection uniform = ChannelSensitivity.uniform(table, budget);
+                double[] after = new double[2];
+                for (int i = 0; i < 2; i++) {
+                    ChannelSensitivity.Selection sel = i == 0 ? greedy : uniform;
+                    GraphChannelPruner.Result tried = GraphChannelPruner.prune(model, List.of(shapeInput), targets,
+                            new GraphChannelPruner.Options(importance, 0, sel.ratios(), ignore, seed));
+                    try (ScriptModel m = tried.model()) {
+                        after[i] = DataLoss.mean(m, data, loss, 64);
+                    }
+                }
+                sensitivityJson = printSensitivity(table, greedy, uniform, loss, after);
+                o = new GraphChannelPruner.Options(importance, 0, greedy.ratios(), ignore, seed);
+            } else if (args.get("ratios", null) != null || args.get("loss", null) != null) {
+                throw new UsageException("--ratios and --loss are read by --budget's sensitivity analysis; give --budget");
+            }
             if (args.get("speedup", null) != null || args.get("target-latency-ms", null) != null) {
                 if (args.get("speedup", null) != null && args.get("target-latency-ms", null) != null) {
                     throw new UsageException("give --speedup or --target-latency-ms, not both");
@@ -144,6 +191,9 @@ final class ChannelPruneRun {
                 System.out.printf(Locale.ROOT, "params: %d -> %d (-%.1f%%)%n", pb, pa, 100.0 * (pb - pa) / pb);
                 json.append("],\"params_before\":").append(pb).append(",\"params_after\":").append(pa)
                         .append(",\"threads\":").append(threads);
+                if (sensitivityJson != null) {
+                    json.append(",\"sensitivity\":").append(sensitivityJson);
+                }
                 if (predictedMs >= 0) {
                     json.append(String.format(Locale.ROOT, ",\"target_ms\":%.4f,\"predicted_ms\":%.4f", targetMs,
                             predictedMs));
@@ -167,6 +217,57 @@ final class ChannelPruneRun {
             }
         }
         return 0;
+    }
+
+    /** Prints the sensitivity table and both choices; returns them as a JSON object. */
+    private static String printSensitivity(ChannelSensitivity.Table t, ChannelSensitivity.Selection greedy,
+            ChannelSensitivity.Selection uniform, Loss loss, double[] lossAfter) {
+        String lossName = loss.name().toLowerCase(Locale.ROOT);
+        System.out.printf(Locale.ROOT, "sensitivity: %s loss on %d rows, dense %.5f; %d groups x ratios %s%n", lossName,
+                t.rows(), t.baseLoss(), t.groups().size(), Arrays.toString(t.ratios()));
+        StringBuilder j = new StringBuilder(String.format(Locale.ROOT, "{\"loss\":\"%s\",\"rows\":%d,\"base_loss\":%.6f,"
+                + "\"budget\":%s,\"points\":[", lossName, t.rows(), t.baseLoss(), greedy.budget()));
+        boolean first = true;
+        for (GraphChannelPruner.Group g : t.groups()) {
+            StringBuilder line = new StringBuilder();
+            for (ChannelSensitivity.Point p : t.of(g.id())) {
+                line.append(String.format(Locale.ROOT, "  %.2f: %d units %.5f", p.ratio(), p.unitsAfter(), p.loss()));
+                j.append(first ? "" : ",").append(String.format(Locale.ROOT, "{\"group\":%d,\"ratio\":%s,\"units_after\":%d,"
+                        + "\"params\":%d,\"loss\":%.6f}", g.id(), p.ratio(), p.unitsAfter(), p.params(), p.loss()));
+                first = false;
+            }
+            System.out.printf(Locale.ROOT, "  group %d (%d units %s):%s%n", g.id(), g.units(), summary(g.layers()), line);
+        }
+        j.append("]");
+        for (ChannelSensitivity.Selection s : List.of(greedy, uniform)) {
+            double after = lossAfter[s == greedy ? 0 : 1];
+            System.out.printf(Locale.ROOT, "%s: ratios %s, params %d -> %d (budget %d), %s loss %.5f%s%n", s.how(), s.ratios(),
+                    s.paramsBefore(), s.paramsAfter(), (long) Math.floor(s.budget() * s.paramsBefore()), lossName, after,
+                    s.budgetMet() ? "" : " -- budget not met: " + String.join("; ", s.notes()));
+            j.append(String.format(Locale.ROOT, ",\"%s\":{\"how\":\"%s\",\"budget_met\":%s,\"params_after\":%d,"
+                    + "\"loss\":%.6f,\"ratios\":{", s == greedy ? "greedy" : "uniform", s.how(), s.budgetMet(),
+                    s.paramsAfter(), after));
+            int i = 0;
+            for (Map.Entry<Integer, Double> e : s.ratios().entrySet()) {
+                j.append(i++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
+            }
+            j.append("}}");
+        }
+        return j.append("}").toString();
+    }
+
+    private static double[] parseRatios(String text) {
+        try {
+            double[] v = Arrays.stream(text.split(",")).mapToDouble(s -> Double.parseDouble(s.trim())).toArray();
+            for (double r : v) {
+                if (!(r > 0 && r < 1)) {
+                    throw new NumberFormatException();
+                }
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--ratios must be numbers in (0, 1) joined by ',', got '" + text + "'");
+        }
     }
 
     static Tensor batch(TensorData data, int[] shape, int n) {

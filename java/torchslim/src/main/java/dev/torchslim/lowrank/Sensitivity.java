@@ -3,13 +3,14 @@ package dev.torchslim.lowrank;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.sensitivity.DataLoss;
+import dev.torchslim.sensitivity.GreedySelection;
 import dev.torchslim.train.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
@@ -229,27 +230,12 @@ public final class Sensitivity {
      * @return the mean over rows
      */
     public static double loss(ScriptModel model, TensorData data, Loss loss, int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
-        boolean training = model.isTraining();
-        model.eval();
-        double sum = 0;
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (long from = 0; from < data.size(); from += batchSize) {
-                long len = Math.min(batchSize, data.size() - from);
-                try (TensorScope scope = new TensorScope()) {
-                    sum += loss.compute(model.forward(data.x(from, len)), data.y(from, len)).item_double() * len;
-                }
-            }
-        } finally {
-            model.train(training);
-        }
-        return sum / data.size();
+        return DataLoss.mean(model, data, loss, batchSize);
     }
 
     /**
-     * AIMET's greedy selection: the smallest loss threshold whose per-layer choices meet the budget.
+     * AIMET's greedy selection ({@link GreedySelection#choose}): the smallest loss threshold whose
+     * per-layer choices meet the budget.
      *
      * @param table the measurements
      * @param budget the fraction of the candidate layers' weight parameters to keep, in (0, 1)
@@ -258,34 +244,11 @@ public final class Sensitivity {
     public static Selection greedy(Table table, double budget) {
         checkBudget(budget);
         long limit = (long) Math.floor(budget * table.denseParams());
-        TreeSet<Double> thresholds = new TreeSet<>();
-        thresholds.add(table.baseLoss());
-        table.points().forEach(p -> thresholds.add(p.loss()));
-        for (double t : thresholds) {
-            Map<String, Point> chosen = new LinkedHashMap<>();
-            for (Layer l : table.layers()) {
-                Point best = null;
-                for (Point p : table.of(l.name())) {
-                    if (p.loss() <= t && (best == null || p.params() < best.params())) {
-                        best = p;
-                    }
-                }
-                if (best != null) {
-                    chosen.put(l.name(), best);
-                }
-            }
-            List<String> notes = new ArrayList<>();
-            keepClassesWhole(table, chosen, notes);
-            if (params(table, chosen) <= limit) {
-                return new Selection("greedy", budget, t, true, chosen, table.denseParams(), params(table, chosen), notes);
-            }
-        }
-        Map<String, Point> smallest = new LinkedHashMap<>();
-        for (Layer l : table.layers()) {
-            table.of(l.name()).stream().min((a, b) -> Long.compare(a.params(), b.params())).ifPresent(p -> smallest.put(l.name(), p));
-        }
-        return new Selection("greedy", budget, Double.NaN, false, smallest, table.denseParams(), params(table, smallest),
-                List.of("the smallest candidates of every layer keep more than the budget"));
+        GreedySelection.Choice c = GreedySelection.choose(layerNames(table), candidates(table), table.baseLoss(),
+                (chosen, notes) -> keepClassesWhole(table, chosen, notes), chosen -> params(table, chosen), limit);
+        List<String> notes = c.met() ? c.notes() : List.of("the smallest candidates of every layer keep more than the budget");
+        return new Selection("greedy", budget, c.threshold(), c.met(), points(table, c.chosen()), table.denseParams(),
+                c.cost(), notes);
     }
 
     /**
@@ -299,27 +262,39 @@ public final class Sensitivity {
         checkBudget(budget);
         long limit = (long) Math.floor(budget * table.denseParams());
         double[] fs = table.fractions();
-        Map<String, Point> chosen = new LinkedHashMap<>();
-        for (int i = fs.length - 1; i >= 0; i--) {
-            double f = fs[i];
-            chosen = new LinkedHashMap<>();
-            for (Point p : table.points()) {
-                if (p.fraction() == f) {
-                    chosen.put(p.layer(), p);
-                }
-            }
-            List<String> notes = new ArrayList<>();
-            keepClassesWhole(table, chosen, notes);
-            if (params(table, chosen) <= limit) {
-                return new Selection("uniform " + f, budget, Double.NaN, true, chosen, table.denseParams(), params(table, chosen), notes);
-            }
+        double[] leastCompressingFirst = new double[fs.length];
+        for (int i = 0; i < fs.length; i++) {
+            leastCompressingFirst[i] = fs[fs.length - 1 - i];
         }
-        return new Selection("uniform " + fs[0], budget, Double.NaN, false, chosen, table.denseParams(), params(table, chosen),
-                List.of("the smallest fraction keeps more than the budget"));
+        GreedySelection.Choice c = GreedySelection.uniform(layerNames(table), candidates(table), leastCompressingFirst,
+                (chosen, notes) -> keepClassesWhole(table, chosen, notes), chosen -> params(table, chosen), limit);
+        List<String> notes = c.met() ? c.notes() : List.of("the smallest fraction keeps more than the budget");
+        return new Selection("uniform " + c.setting(), budget, Double.NaN, c.met(), points(table, c.chosen()),
+                table.denseParams(), c.cost(), notes);
+    }
+
+    private static List<String> layerNames(Table table) {
+        return table.layers().stream().map(Layer::name).toList();
+    }
+
+    /** The points as generic candidates: size = the factors' parameters, setting = the fraction of full rank. */
+    private static List<GreedySelection.Candidate> candidates(Table table) {
+        List<GreedySelection.Candidate> out = new ArrayList<>();
+        for (Point p : table.points()) {
+            out.add(new GreedySelection.Candidate(p.layer(), p.fraction(), p.params(), p.loss()));
+        }
+        return out;
+    }
+
+    private static Map<String, Point> points(Table table, Map<String, GreedySelection.Candidate> chosen) {
+        Map<String, Point> out = new LinkedHashMap<>();
+        chosen.forEach((layer, c) -> out.put(layer, table.of(layer).stream().filter(p -> p.fraction() == c.setting())
+                .findFirst().orElseThrow()));
+        return out;
     }
 
     /** A layer left dense beside factorized layers of its class takes its lowest-loss candidate (fewer parameters still). */
-    private static void keepClassesWhole(Table table, Map<String, Point> chosen, List<String> notes) {
+    private static void keepClassesWhole(Table table, Map<String, GreedySelection.Candidate> chosen, List<String> notes) {
         for (Layer l : table.layers()) {
             if (chosen.containsKey(l.name())) {
                 continue;
@@ -328,7 +303,7 @@ public final class Sensitivity {
                     .findFirst().orElse(null);
             if (twin != null) {
                 table.of(l.name()).stream().min((a, b) -> Double.compare(a.loss(), b.loss())).ifPresent(p -> {
-                    chosen.put(l.name(), p);
+                    chosen.put(l.name(), new GreedySelection.Candidate(p.layer(), p.fraction(), p.params(), p.loss()));
                     notes.add(l.name() + " shares its TorchScript class with " + twin.name() + ": factorized at its"
                             + " lowest-loss candidate (" + p.fraction() + ") rather than left dense");
                 });
@@ -336,11 +311,11 @@ public final class Sensitivity {
         }
     }
 
-    private static long params(Table table, Map<String, Point> chosen) {
+    private static long params(Table table, Map<String, GreedySelection.Candidate> chosen) {
         long sum = 0;
         for (Layer l : table.layers()) {
-            Point p = chosen.get(l.name());
-            sum += p == null ? l.denseParams() : p.params();
+            GreedySelection.Candidate p = chosen.get(l.name());
+            sum += p == null ? l.denseParams() : p.size();
         }
         return sum;
     }
