@@ -31,7 +31,7 @@ public final class DistillCommand implements Command {
         return String.join("\n",
                 "distill --teacher T.pt --student S.pt --out D.pt --data TRAIN.pt [--temperature 4] [--alpha 0.9]",
                 "        [--hint TEACHER_LAYER:STUDENT_LAYER[,...]]... [--hint-loss mse|at] [--hint-weight 1]",
-                "        [--epochs 1] [--batch 64] [--lr 1e-3] [--seed 0] [--nproc N]",
+                "        [--epochs 1] [--batch 64] [--lr 1e-3] [--seed 0] [--nproc N] [--json REPORT.json]",
                 "  Trains S.pt (any TorchScript file) on TRAIN.pt (torch.save({'x': X, 'y': Y})) with",
                 "  alpha * KL(softmax(t/T) || softmax(s/T)) * T^2 + (1 - alpha) * CE(s, y); the teacher is frozen",
                 "  (eval mode, no gradients) and run once over the data. D.pt runs in Python's torch.jit.load.",
@@ -47,7 +47,7 @@ public final class DistillCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, DistributedOptions.with(Set.of("teacher", "student", "out", "data", "temperature",
-                "alpha", "epochs", "batch", "lr", "seed", "hint", "hint-loss", "hint-weight")), Set.of(), Set.of("hint"));
+                "alpha", "epochs", "batch", "lr", "seed", "hint", "hint-loss", "hint-weight", "json")), Set.of(), Set.of("hint"));
         Path teacherFile = Paths.get(args.require("teacher"));
         Path studentFile = Paths.get(args.require("student"));
         Path out = Paths.get(args.require("out"));
@@ -62,6 +62,7 @@ public final class DistillCommand implements Command {
                 args.doubleValue("lr", 1e-3, 1e-12, 10), args.intValue("epochs", 1, 1, 10_000),
                 args.intValue("seed", 0, 0, Integer.MAX_VALUE));
         HintConfig hints = hints(args);
+        JsonReport report = JsonReport.of(args, name(), teacherFile, studentFile, out, dataFile);
         if (DistributedOptions.launches(args)) {
             return DistributedOptions.launch(name(), argv, args);
         }
@@ -89,6 +90,13 @@ public final class DistillCommand implements Command {
                 }
                 student.save(out);
                 o.printf("distilled %s from %s -> %s%n", studentFile, teacherFile, out);
+                report.put("teacher", teacherFile.toString()).put("student", studentFile.toString())
+                        .put("output", out.toString()).put("data", dataFile.toString())
+                        .put("temperature", kd.temperature()).put("alpha", kd.alpha())
+                        .put("hints", hints == null ? List.of() : hints.hints().stream().map(Object::toString).toList())
+                        .put("epochs", config.epochs()).put("batch", config.batchSize()).put("lr", config.learningRate())
+                        .put("kd_loss_per_epoch", losses);
+                report.write(o, config.seed());
             }
             if (group != null) {
                 group.barrier();  // every rank exits 0 only once the output is written

@@ -25,6 +25,7 @@ public final class ExportCommand implements Command {
     public String usage() {
         return String.join("\n",
                 "export --in MODEL.pt --out MODEL.onnx [--input 1,3,224,224[:1,16]] [--ids] [--dynamic-batch] [--opset 17]",
+                "       [--json REPORT.json]",
                 "  Writes the model's forward as ONNX (fp32, or QDQ int8 for models from 'quantize --mode static|qat',",
                 "  DynamicQuantizeLinear + MatMulInteger for 'quantize --mode dynamic'); ONNX Runtime runs it,",
                 "  on Android too (onnxruntime-android).",
@@ -39,11 +40,12 @@ public final class ExportCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = Args.parse(argv, Set.of("in", "out", "input", "opset"), Set.of("dynamic-batch", "ids", "force"));
+        Args args = Args.parse(argv, Set.of("in", "out", "input", "opset", "json"), Set.of("dynamic-batch", "ids", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         OutputFiles.check(in, out, args.flag("force"));
         ModelFiles.requireTorchScript(in);
+        JsonReport report = JsonReport.of(args, name(), in, out);
         List<long[]> shapes = parseShapes(args.get("input", "1,3,224,224"));
         int opset = args.intValue("opset", OnnxExportOptions.DEFAULT_OPSET, OnnxExportOptions.MIN_OPSET,
                 OnnxExportOptions.MAX_OPSET);
@@ -55,6 +57,11 @@ public final class ExportCommand implements Command {
             System.out.printf("%s -> %s: %d bytes, opset %d, %d ONNX nodes%n", in, out, r.bytes(), opset,
                     ops.values().stream().mapToInt(Integer::intValue).sum());
             System.out.println("  " + ops);
+            report.put("input", in.toString()).put("output", out.toString()).put("opset", opset)
+                    .put("input_shapes", shapes.stream().map(java.util.Arrays::toString).toList())
+                    .put("token_ids", args.flag("ids")).put("dynamic_batch", args.flag("dynamic-batch"))
+                    .put("bytes", r.bytes()).put("onnx_ops", ops);
+            report.write(System.out, null);
         }
         return 0;
     }

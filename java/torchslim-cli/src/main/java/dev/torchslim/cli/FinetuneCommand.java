@@ -27,7 +27,7 @@ public final class FinetuneCommand implements Command {
     public String usage() {
         return String.join("\n",
                 "finetune --in MODEL.pt --out TUNED.pt --data TRAIN.pt [--loss ce|nll|mse] [--epochs 1] [--batch 64]",
-                "         [--lr 1e-3] [--seed 0] [--no-keep-zeros] [--nproc N]",
+                "         [--lr 1e-3] [--seed 0] [--no-keep-zeros] [--nproc N] [--json REPORT.json]",
                 "  TRAIN.pt: torch.save({'x': X, 'y': Y}, 'train.pt') in Python. Adam, shuffled with --seed.",
                 "  Weights that are exactly zero (pruned) stay zero unless --no-keep-zeros.",
                 "  TUNED.pt: TorchScript that Python's torch.jit.load runs.",
@@ -36,7 +36,7 @@ public final class FinetuneCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        Args args = Args.parse(argv, DistributedOptions.with(Set.of("in", "out", "data", "loss", "epochs", "batch", "lr", "seed")),
+        Args args = Args.parse(argv, DistributedOptions.with(Set.of("in", "out", "data", "loss", "epochs", "batch", "lr", "seed", "json")),
                 Set.of("no-keep-zeros", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
@@ -46,6 +46,7 @@ public final class FinetuneCommand implements Command {
             OutputFiles.check(in, out, args.flag("force"));
         }
         ModelFiles.requireTorchScript(in);
+        JsonReport report = JsonReport.of(args, name(), in, out, dataFile);
         Loss loss = Loss.parse(args.get("loss", "ce"));
         GraphTrainer.Config config = new GraphTrainer.Config(args.intValue("batch", 64, 1, 1_000_000),
                 args.doubleValue("lr", 1e-3, 1e-12, 10), args.intValue("epochs", 1, 1, 10_000),
@@ -70,6 +71,12 @@ public final class FinetuneCommand implements Command {
                 if (group != null) {
                     o.printf("  %s (rank 0, overlap %s)%n", group.gradientStats().summary(), group.overlap() ? "on" : "off");
                 }
+                report.put("input", in.toString()).put("output", out.toString()).put("data", dataFile.toString())
+                        .put("epochs", config.epochs()).put("batch", config.batchSize()).put("lr", config.learningRate())
+                        .put("mean_loss_per_epoch", losses).put("zero_weights_before", zerosBefore)
+                        .put("zero_weights_after", model.parameterCount() - model.nonzeroParameterCount())
+                        .put("seconds", seconds).put("processes", group == null ? 1 : group.worldSize());
+                report.write(o, config.seed());
             }
             if (group != null) {
                 group.barrier();  // every rank exits 0 only once the output is written

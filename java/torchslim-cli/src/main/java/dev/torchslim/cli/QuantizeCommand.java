@@ -43,6 +43,7 @@ public final class QuantizeCommand implements Command {
                 "         [--data DATA.pt|X.npy] [--calib 32] [--batch 32] [--observer minmax|moving_average|histogram]",
                 "         [--per-channel|--per-tensor] [--engine x86|fbgemm|qnnpack|onednn] [--keep-float fc,classifier]",
                 "         [--loss ce|nll|mse] [--epochs 1] [--lr 1e-4] [--seed 0] [--group 64] [--cast-output]",
+                "         [--json REPORT.json]",
                 "  MODEL.pt: any TorchScript file (torch.jit.script(m).save or torch.jit.trace(m, x).save).",
                 "  OUT.pt: TorchScript that Python's torch.jit.load runs, without TorchSlim.",
                 "  Weights: per output channel for static and qat, per tensor for dynamic (PyTorch's defaults);",
@@ -61,7 +62,7 @@ public final class QuantizeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, DistributedOptions.with(Set.of("in", "out", "mode", "data", "calib", "batch",
-                "observer", "engine", "keep-float", "loss", "epochs", "lr", "seed", "group")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
+                "observer", "engine", "keep-float", "loss", "epochs", "lr", "seed", "group", "json")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         String mode = args.require("mode");
@@ -77,6 +78,8 @@ public final class QuantizeCommand implements Command {
             OutputFiles.check(in, out, args.flag("force"));
         }
         ModelFiles.requireTorchScript(in);
+        JsonReport report = JsonReport.of(args, name(), in, out,
+                args.get("data", null) == null ? null : Paths.get(args.get("data", null)));
         if (args.flag("per-channel") && args.flag("per-tensor")) {
             throw new UsageException("--per-channel and --per-tensor exclude each other");
         }
@@ -149,6 +152,12 @@ public final class QuantizeCommand implements Command {
                         o.println("  warning: no op was quantized (the model has no Linear/Conv/LSTM/GRU the passes reach)");
                     }
                 }
+                report.put("mode", mode).put("input", in.toString()).put("output", out.toString())
+                        .put("per_channel", perChannel).put("engine", engine.toString())
+                        .put("state_bytes_before", model.stateBytes()).put("state_bytes_after", result.stateBytes())
+                        .put("file_bytes_before", Files.size(in)).put("file_bytes_after", Files.size(out))
+                        .put("quantized_ops", quantizedOps).put("keep_float", keepFloat);
+                report.write(o, mode.equals("qat") ? seed : null);
                 if (dp != null) {
                     dp.barrier();
                 }
