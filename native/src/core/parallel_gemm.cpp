@@ -13,8 +13,9 @@
 // the result. Everything else (other dtypes, sparse, bad shapes) calls LibTorch's kernel unchanged.
 // A Linear's product of two rows or more (the weight is the transpose of a contiguous [out, in]
 // matrix) goes to oneDNN's inner product (aten::mkldnn_linear, which LibTorch carries and threads on
-// the same OpenMP pool): measured 1.1-1.9x faster than OpenBLAS or the split at batch 16 and 128, on
-// one thread and two (docs/benchmarks.md).
+// the same OpenMP pool) when the product is large (kOneDnnWork): measured 1.1-1.9x faster than
+// OpenBLAS or the split at batch 16 and 128 of a 4096x4096 Linear, on one thread and two
+// (docs/benchmarks.md).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <memory>
@@ -104,7 +105,10 @@ void product(const at::Tensor& out, const at::Tensor& bias, const at::Tensor& a,
 }
 
 // At or above this many multiply-adds (and two rows or more) a Linear's product goes to oneDNN.
-constexpr int64_t kOneDnnWork = int64_t{1} << 18;
+// Below it oneDNN's reorders cost more than they gain: 16x128 by 128x128 took 0.07-0.10 ms there
+// against 0.02-0.03 ms in OpenBLAS (quiet machine, 1 and 2 threads); 16x512 by 512x512 (2^22) is even,
+// 16x1024 by 1024x1024 already 1.5-2x faster in oneDNN.
+constexpr int64_t kOneDnnWork = int64_t{1} << 22;
 
 /// b is the transpose of a contiguous [n, k] matrix (how aten::linear passes its weight), a has two
 /// rows or more, and there is enough work for oneDNN's reorders to pay.
