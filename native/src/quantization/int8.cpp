@@ -61,6 +61,12 @@ void check_cpu(const torch::jit::Module& m) {
                 p.device(), ")");
 }
 
+void clean_up(torch::jit::Module& m) {
+  auto g = m.get_method("forward").graph();
+  torch::jit::ConstantPropagation(g);
+  torch::jit::EliminateDeadCode(g);
+}
+
 /// A scripted nn.TransformerEncoder(Layer) is a forest of fast-path checks whose attention calls
 /// the passes can't quantize ("expected 3 inputs"), and one traced under no_grad is a single fused
 /// op with no linear in sight: such models get their forward inlined with each encoder layer
@@ -72,16 +78,8 @@ void plain_transformers(torch::jit::Module& m, const std::string& skip) {
   TORCH_CHECK(skip.empty(), "leaving modules in float (skip '", skip,
               "') is not supported on a model with nn.TransformerEncoder layers: its forward is inlined into one graph "
               "before quantizing, so module boundaries are gone");
-  auto g = m.get_method("forward").graph();
-  structural::inline_with_plain_transformers(m, *g);
-  torch::jit::ConstantPropagation(g);
-  torch::jit::EliminateDeadCode(g);
-}
-
-void clean_up(torch::jit::Module& m) {
-  auto g = m.get_method("forward").graph();
-  torch::jit::ConstantPropagation(g);
-  torch::jit::EliminateDeadCode(g);
+  structural::inline_with_plain_transformers(m, *m.get_method("forward").graph());
+  clean_up(m);
 }
 
 }  // namespace

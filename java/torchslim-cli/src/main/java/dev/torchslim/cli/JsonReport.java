@@ -58,7 +58,12 @@ final class JsonReport {
             return;
         }
         root.put("environment", RunEnvironment.current(seed));
-        String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
+        writeAtomically(o, file, root);
+    }
+
+    /** value as indented JSON in file (temporary file, then rename), and "wrote FILE" on o. */
+    static void writeAtomically(PrintStream o, Path file, Object value) throws IOException {
+        String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
         AtomicFiles.write(file, tmp -> Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8));
         o.println("wrote " + file);
     }

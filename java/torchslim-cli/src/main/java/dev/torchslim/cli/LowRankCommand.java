@@ -1,8 +1,5 @@
 package dev.torchslim.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.torchslim.core.AtomicFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
@@ -17,7 +14,6 @@ import dev.torchslim.lowrank.Sensitivity;
 import dev.torchslim.lowrank.SvdMethod;
 import dev.torchslim.train.Loss;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -215,10 +211,7 @@ public final class LowRankCommand implements Command {
             }
         }
         if (args.get("json", null) != null) {
-            Path file = Paths.get(args.get("json", null));
-            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
-            AtomicFiles.write(file, tmp -> Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8));
-            o.println("wrote " + file);
+            JsonReport.writeAtomically(o, Paths.get(args.get("json", null)), json);
         }
         return 0;
     }
