@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Real processes on loopback, through the CLI: 2 ranks fine-tune a pruned transformer layer and
+ * Real processes on loopback, through the CLI: 2 ranks ({@code -Dtorchslim.test.ranks=N} for N) fine-tune a pruned transformer layer and
  * distil it from the dense one, and end with the weights of one process on the same global
  * batches; a rank killed with SIGKILL makes the other exit with an error and no output.
  */
@@ -40,6 +40,8 @@ class DataParallelProcessTest {
     @TempDir
     static Path dir;
     static Path pruned;
+    /** Ranks of the equality tests: 2 in CI; {@code -Dtorchslim.test.ranks=4} reruns them with 4. */
+    static final int RANKS = Integer.getInteger("torchslim.test.ranks", 2);
 
     @BeforeAll
     static void prune() {
@@ -102,11 +104,11 @@ class DataParallelProcessTest {
                     Tensor zero = pp.get(i).eq(new Scalar(0.0));
                     assertEquals(zero.sum().item_long(), pa.get(i).eq(new Scalar(0.0)).logical_and(zero).sum().item_long());
                     assertEquals(zero.sum().item_long(), pb.get(i).eq(new Scalar(0.0)).logical_and(zero).sum().item_long(),
-                            "a pruned weight of parameter " + i + " revived on 2 ranks");
+                            "a pruned weight of parameter " + i + " revived on " + RANKS + " ranks");
                 }
             }
-            assertTrue(worst < tol, "2 ranks differ from 1 process by " + worst + " (relative) in " + worstName);
-            System.out.println("largest relative difference, 2 ranks vs 1 process: " + worst + " (" + worstName + ")");
+            assertTrue(worst < tol, RANKS + " ranks differ from 1 process by " + worst + " (relative) in " + worstName);
+            System.out.println("largest relative difference, " + RANKS + " ranks vs 1 process: " + worst + " (" + worstName + ")");
             double moved = 0;
             for (int i = 0; i < pa.size(); i++) {
                 moved += pa.get(i).sub(pp.get(i)).abs().sum().item_double();
@@ -119,7 +121,7 @@ class DataParallelProcessTest {
     void twoRanksFineTuneAsOneProcessOnTheSameGlobalBatches() {
         Path data = GraphModels.file("transformer", ".data.pt");
         Path single = dir.resolve("ft-single.pt");
-        Path parallel = dir.resolve("ft-2.pt");
+        Path parallel = dir.resolve("ft-" + RANKS + ".pt");
         // 64 rows in global batches of 15: shards of 8 and 7 rows, and a last batch of 4 (2 + 2).
         List<String> common = List.of("finetune", "--in", pruned.toString(), "--data", data.toString(), "--epochs", "2",
                 "--batch", "15", "--lr", "1e-3", "--seed", "7");
@@ -127,9 +129,9 @@ class DataParallelProcessTest {
         one.addAll(List.of("--out", single.toString()));
         cli(one.toArray(new String[0]));
         List<String> two = new ArrayList<>(common);
-        two.addAll(List.of("--out", parallel.toString(), "--nproc", "2"));
+        two.addAll(List.of("--out", parallel.toString(), "--nproc", Integer.toString(RANKS)));
         String out = cli(two.toArray(new String[0]));
-        assertTrue(out.contains("[rank 1] rank 1 of 2 joined through 127.0.0.1:"), out);
+        assertTrue(out.contains("[rank 1] rank 1 of " + RANKS + " joined through 127.0.0.1:"), out);
         assertTrue(out.contains("[rank 0] finetune:"), out);
         assertSameWeights(single, parallel, 1e-4, true);
     }
@@ -138,7 +140,7 @@ class DataParallelProcessTest {
     void twoRanksDistilAsOneProcessOnTheSameGlobalBatches() {
         Path data = GraphModels.file("transformer", ".data.pt");
         Path single = dir.resolve("kd-single.pt");
-        Path parallel = dir.resolve("kd-2.pt");
+        Path parallel = dir.resolve("kd-" + RANKS + ".pt");
         List<String> common = List.of("distill", "--teacher", GraphModels.file("transformer", ".pt").toString(),
                 "--student", pruned.toString(), "--data", data.toString(), "--temperature", "2", "--alpha", "0.5",
                 "--epochs", "2", "--batch", "16", "--lr", "1e-3", "--seed", "3");
@@ -146,7 +148,7 @@ class DataParallelProcessTest {
         one.addAll(List.of("--out", single.toString()));
         cli(one.toArray(new String[0]));
         List<String> two = new ArrayList<>(common);
-        two.addAll(List.of("--out", parallel.toString(), "--nproc", "2"));
+        two.addAll(List.of("--out", parallel.toString(), "--nproc", Integer.toString(RANKS)));
         cli(two.toArray(new String[0]));
         assertSameWeights(single, parallel, 1e-4, false);
     }
