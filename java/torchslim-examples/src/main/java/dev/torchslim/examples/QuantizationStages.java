@@ -1,5 +1,6 @@
 package dev.torchslim.examples;
 
+import dev.torchslim.core.ExitGuard;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.core.TorchSlim;
 import dev.torchslim.export.OnnxExportOptions;
@@ -138,7 +139,7 @@ public final class QuantizationStages {
             qat.train(true);
             long n = ctx.train().size();
             for (long from = 0; from < n; from += BATCH) {
-                try (TensorScope step = new TensorScope()) {
+                try (ExitGuard.Section section = ExitGuard.enter(); TensorScope step = new TensorScope()) {
                     long len = Math.min(BATCH, n - from);
                     adam.zero_grad();
                     Tensor loss = torch.nll_loss(qat.forward(ctx.train().images().narrow(0, from, len)),

@@ -85,6 +85,7 @@ public final class NativeLibrary {
         LOADED.add(bindingClass);
         if (!versionsChecked) {
             versionsChecked = true;
+            ExitGuard.install();
             checkVersions();
             configureBlasThreads();
             configureParallelGemm();

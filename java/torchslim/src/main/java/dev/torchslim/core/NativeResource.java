@@ -51,6 +51,7 @@ public abstract class NativeResource implements AutoCloseable {
         @Override
         public void close() {
             lock.readLock().unlock();
+            ExitGuard.leave();
         }
     }
 
@@ -102,9 +103,11 @@ public abstract class NativeResource implements AutoCloseable {
      * @throws IllegalStateException when the resource is closed
      */
     public final Use use() {
+        ExitGuard.Section s = ExitGuard.enter(); // the JVM's exit waits for the operation (see ExitGuard)
         lock.readLock().lock();
         if (closed) {
             lock.readLock().unlock();
+            s.close();
             throw closedError();
         }
         return guard;
@@ -144,16 +147,18 @@ public abstract class NativeResource implements AutoCloseable {
             throw new IllegalStateException(getClass().getSimpleName()
                     + ".close() called inside one of its own operations; close it after the operation");
         }
-        lock.writeLock().lock();
-        try {
-            if (closed) {
-                return;
+        try (ExitGuard.Section s = ExitGuard.enter()) {
+            lock.writeLock().lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                OPEN.remove(id);
+                release();
+            } finally {
+                lock.writeLock().unlock();
             }
-            closed = true;
-            OPEN.remove(id);
-            release();
-        } finally {
-            lock.writeLock().unlock();
         }
     }
 

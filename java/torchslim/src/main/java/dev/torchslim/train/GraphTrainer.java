@@ -1,5 +1,6 @@
 package dev.torchslim.train;
 
+import dev.torchslim.core.ExitGuard;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.distributed.DataParallel;
@@ -212,7 +213,8 @@ public final class GraphTrainer {
                 for (int from = 0; from < n; from += config.batchSize()) {
                     int count = Math.min(config.batchSize(), n - from);
                     long[] rows = dp == null ? java.util.Arrays.copyOfRange(order, from, from + count) : dp.shard(order, from, count);
-                    try (TensorScope scope = new TensorScope(); LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
+                    try (ExitGuard.Section section = ExitGuard.enter(); TensorScope scope = new TensorScope();
+                         LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
                         adam.zero_grad();
                         double l = 0;
                         Tensor out = null;

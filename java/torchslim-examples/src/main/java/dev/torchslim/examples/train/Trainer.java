@@ -1,5 +1,6 @@
 package dev.torchslim.examples.train;
 
+import dev.torchslim.core.ExitGuard;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.examples.data.Dataset;
 import dev.torchslim.report.Evaluable;
@@ -198,7 +199,7 @@ public final class Trainer {
             Tensor perm = torch.from_blob(orderPtr, new long[] {n},
                     new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
             for (long b = 0; b < batches; b++) {
-                try (TensorScope step = new TensorScope()) {
+                try (ExitGuard.Section section = ExitGuard.enter(); TensorScope step = new TensorScope()) {
                     long from = b * config.batchSize();
                     long len = Math.min(config.batchSize(), n - from);
                     Tensor idx = perm.narrow(0, from, len);
