@@ -1,5 +1,6 @@
 package dev.torchslim.lowrank;
 
+import dev.torchslim.core.Progress;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
@@ -142,7 +143,11 @@ public final class Sensitivity {
         List<Point> points = new ArrayList<>();
         try (ScriptModel copy = model.copy()) {
             double base = loss(copy, data, loss, batchSize);
-            for (LinearLayer l : LowRank.linearLayers(copy)) {
+            List<LinearLayer> linears = LowRank.linearLayers(copy);
+            List<ConvLayer> convs = config.conv() == ConvFactorization.NONE ? List.of() : LowRank.convLayers(copy);
+            Progress.Task progress = Progress.task("low-rank sensitivity", linears.size()
+                    + convs.stream().filter(c -> c.problem().isEmpty()).count());
+            for (LinearLayer l : linears) {
                 Layer layer = new Layer(l.name(), "linear", l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
                 List<int[]> ranks = new ArrayList<>();
                 for (int i = 0; i < fs.length; i++) {
@@ -154,9 +159,10 @@ public final class Sensitivity {
                     TruncatedSvd s = TruncatedSvd.compute(w, rk[0], config.method(), config.powerIterations(), config.seed());
                     return s.u().mul(s.s().unsqueeze(0)).mm(s.vh()).to(w.scalar_type());
                 }, fs, data, loss, batchSize, layers, points);
+                progress.step();
             }
             if (config.conv() != ConvFactorization.NONE) {
-                for (ConvLayer c : LowRank.convLayers(copy)) {
+                for (ConvLayer c : convs) {
                     if (!c.problem().isEmpty()) {
                         continue;
                     }
@@ -180,8 +186,10 @@ public final class Sensitivity {
                     }
                     measureLayer(copy, layer, ranks, w -> rk -> LowRank.convApproximation(w, config.conv(), rk[0], rk[1], config),
                             fs, data, loss, batchSize, layers, points);
+                    progress.step();
                 }
             }
+            progress.close();
             return new Table(base, layers, points, fs, data.size());
         }
     }

@@ -1,5 +1,6 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.core.Progress;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.sensitivity.DataLoss;
@@ -149,10 +150,10 @@ public final class ChannelSensitivity {
         GraphChannelPruner.Analysis analysis = GraphChannelPruner.analyse(model, List.of(example));
         List<GraphChannelPruner.Group> groups = new ArrayList<>();
         List<Point> points = new ArrayList<>();
-        for (GraphChannelPruner.Group g : analysis.groups()) {
-            if (g.layers().stream().anyMatch(l -> options.ignore().stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))) {
-                continue;
-            }
+        List<GraphChannelPruner.Group> measured = analysis.groups().stream().filter(g -> g.layers().stream()
+                .noneMatch(l -> options.ignore().stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))).toList();
+        Progress.Task progress = Progress.task("channel sensitivity", measured.size());
+        for (GraphChannelPruner.Group g : measured) {
             List<Point> mine = new ArrayList<>();
             for (double r : rs) {
                 GraphChannelPruner.Options alone = new GraphChannelPruner.Options(options.importance(), 0, Map.of(g.id(), r),
@@ -175,7 +176,9 @@ public final class ChannelSensitivity {
                 groups.add(g);
                 points.addAll(mine);
             }
+            progress.step();
         }
+        progress.close();
         Map<String, Boolean> isParam = new HashMap<>();
         model.parameterInfo().forEach(p -> isParam.put(p.name(), true));
         List<Point> paramsOnly = new ArrayList<>();
