@@ -1,5 +1,6 @@
 package dev.torchslim.lowrank;
 
+import dev.torchslim.sensitivity.SelectionMethod;
 import dev.torchslim.core.Progress;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
@@ -39,12 +40,32 @@ public final class Sensitivity {
      * A candidate layer.
      *
      * @param name the module path
-     * @param kind "linear", "spatial" or "tucker"
+     * @param kind a linear layer, or the conv factorization measured
      * @param shape the weight's shape, e.g. "16x16x3x3"
      * @param className its TorchScript class (layers of one class are factorized together or not at all)
      * @param denseParams the weight's parameters
      */
-    public record Layer(String name, String kind, String shape, String className, long denseParams) {}
+    public record Layer(String name, Kind kind, String shape, String className, long denseParams) {}
+
+    /** What a measured layer is, and so how it is factorized. */
+    public enum Kind {
+        /** A Linear: truncated SVD of its weight. */
+        LINEAR,
+        /** A conv factorized spatially ({@link ConvFactorization#SPATIAL}). */
+        SPATIAL,
+        /** A conv factorized by Tucker-2 ({@link ConvFactorization#TUCKER}). */
+        TUCKER;
+
+        /**
+         * The kind's name in reports: "linear", "spatial" or "tucker".
+         *
+         * @return the lower-case name
+         */
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * One measured candidate: a layer at a fraction of its full rank.
@@ -91,7 +112,8 @@ public final class Sensitivity {
     /**
      * Ranks chosen under a budget.
      *
-     * @param how "greedy" or "uniform f"
+     * @param method greedy or uniform
+     * @param setting uniform: the fraction of full rank every layer got (NaN for greedy)
      * @param budget the fraction of the candidate layers' weight parameters allowed
      * @param threshold greedy: the loss threshold that met the budget (NaN for uniform)
      * @param budgetMet whether the choice fits the budget (false: the smallest candidates everywhere still exceed it)
@@ -100,8 +122,17 @@ public final class Sensitivity {
      * @param paramsAfter their parameters after the choice
      * @param notes adjustments made (layers sharing a class)
      */
-    public record Selection(String how, double budget, double threshold, boolean budgetMet, Map<String, Point> chosen,
-            long paramsBefore, long paramsAfter, List<String> notes) {
+    public record Selection(SelectionMethod method, double setting, double budget, double threshold, boolean budgetMet,
+            Map<String, Point> chosen, long paramsBefore, long paramsAfter, List<String> notes) {
+        /**
+     * The selection's name in reports: "greedy", or "uniform" and its setting.
+     *
+     * @return e.g. "greedy" or "uniform 0.4"
+     */
+    public String how() {
+        return method == SelectionMethod.GREEDY ? "greedy" : "uniform " + setting;
+    }
+
         /**
          * The choice as a rank policy for {@link LowRank#apply}.
          *
@@ -148,7 +179,7 @@ public final class Sensitivity {
             Progress.Task progress = Progress.task("low-rank sensitivity", linears.size()
                     + convs.stream().filter(c -> c.problem().isEmpty()).count());
             for (LinearLayer l : linears) {
-                Layer layer = new Layer(l.name(), "linear", l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
+                Layer layer = new Layer(l.name(), Kind.LINEAR, l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
                 List<int[]> ranks = new ArrayList<>();
                 for (int i = 0; i < fs.length; i++) {
                     double f = fs[i];
@@ -166,7 +197,8 @@ public final class Sensitivity {
                     if (!c.problem().isEmpty()) {
                         continue;
                     }
-                    Layer layer = new Layer(c.name(), config.conv().nativeName(), c.shape(), c.className(), c.denseParams());
+                    Kind kind = config.conv() == ConvFactorization.SPATIAL ? Kind.SPATIAL : Kind.TUCKER;
+                    Layer layer = new Layer(c.name(), kind, c.shape(), c.className(), c.denseParams());
                     List<int[]> ranks = new ArrayList<>();
                     for (int i = 0; i < fs.length; i++) {
                         double f = fs[i];
@@ -255,7 +287,7 @@ public final class Sensitivity {
         GreedySelection.Choice c = GreedySelection.choose(layerNames(table), candidates(table), table.baseLoss(),
                 (chosen, notes) -> keepClassesWhole(table, chosen, notes), chosen -> params(table, chosen), limit);
         List<String> notes = c.met() ? c.notes() : List.of("the smallest candidates of every layer keep more than the budget");
-        return new Selection("greedy", budget, c.threshold(), c.met(), points(table, c.chosen()), table.denseParams(),
+        return new Selection(SelectionMethod.GREEDY, Double.NaN, budget, c.threshold(), c.met(), points(table, c.chosen()), table.denseParams(),
                 c.cost(), notes);
     }
 
@@ -277,7 +309,7 @@ public final class Sensitivity {
         GreedySelection.Choice c = GreedySelection.uniform(layerNames(table), candidates(table), leastCompressingFirst,
                 (chosen, notes) -> keepClassesWhole(table, chosen, notes), chosen -> params(table, chosen), limit);
         List<String> notes = c.met() ? c.notes() : List.of("the smallest fraction keeps more than the budget");
-        return new Selection("uniform " + c.setting(), budget, Double.NaN, c.met(), points(table, c.chosen()),
+        return new Selection(SelectionMethod.UNIFORM, c.setting(), budget, Double.NaN, c.met(), points(table, c.chosen()),
                 table.denseParams(), c.cost(), notes);
     }
 

@@ -1,5 +1,6 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.sensitivity.SelectionMethod;
 import dev.torchslim.core.Progress;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
@@ -108,7 +109,8 @@ public final class ChannelSensitivity {
     /**
      * Ratios chosen under a budget.
      *
-     * @param how "greedy" or "uniform r"
+     * @param method greedy or uniform
+     * @param setting uniform: the ratio every group got (NaN for greedy)
      * @param budget the fraction of the model's parameters allowed
      * @param threshold greedy: the loss threshold that met the budget (NaN otherwise)
      * @param budgetMet whether the choice fits the budget
@@ -117,8 +119,17 @@ public final class ChannelSensitivity {
      * @param paramsAfter its parameters with these ratios
      * @param notes what the selection said
      */
-    public record Selection(String how, double budget, double threshold, boolean budgetMet, Map<Integer, Double> ratios,
-            long paramsBefore, long paramsAfter, List<String> notes) {}
+    public record Selection(SelectionMethod method, double setting, double budget, double threshold, boolean budgetMet,
+            Map<Integer, Double> ratios, long paramsBefore, long paramsAfter, List<String> notes) {
+        /**
+     * The selection's name in reports: "greedy", or "uniform" and its setting.
+     *
+     * @return e.g. "greedy" or "uniform 0.4"
+     */
+    public String how() {
+        return method == SelectionMethod.GREEDY ? "greedy" : "uniform " + setting;
+    }
+    }
 
     /**
      * Prunes every group alone at every ratio and measures the loss on the data.
@@ -205,7 +216,7 @@ public final class ChannelSensitivity {
         List<String> notes = c.met() ? c.notes()
                 : List.of("the largest ratio of every group still keeps more than the budget (channels that cannot leave: "
                         + "model inputs/outputs, ignored layers)");
-        return new Selection("greedy", budget, c.threshold(), c.met(), ratios(c.chosen()), table.baseParams(), c.cost(), notes);
+        return new Selection(SelectionMethod.GREEDY, Double.NaN, budget, c.threshold(), c.met(), ratios(c.chosen()), table.baseParams(), c.cost(), notes);
     }
 
     /**
@@ -219,7 +230,7 @@ public final class ChannelSensitivity {
         long limit = limit(table, budget);
         GreedySelection.Choice c = GreedySelection.uniform(units(table), candidates(table), table.ratios(),
                 GreedySelection.Adjustment.NONE, chosen -> table.params(ratios(chosen)), limit);
-        return new Selection("uniform " + c.setting(), budget, Double.NaN, c.met(), ratios(c.chosen()), table.baseParams(),
+        return new Selection(SelectionMethod.UNIFORM, c.setting(), budget, Double.NaN, c.met(), ratios(c.chosen()), table.baseParams(),
                 c.cost(), c.notes());
     }
 

@@ -193,7 +193,7 @@ public final class Quantize {
      * @return the half-precision copy
      */
     public static ScriptModel apply(ScriptModel model, HalfPrecisionConfig config) {
-        return make(model, (out, in) -> QuantizeApi.convert_precision(out, in, config.dtype(), config.castOutput()));
+        return make(model, (out, in) -> QuantizeApi.convert_precision(out, in, config.dtype().nativeName(), config.castOutput()));
     }
 
     private interface Transform {
