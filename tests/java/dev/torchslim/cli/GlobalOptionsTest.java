@@ -31,6 +31,10 @@ class GlobalOptionsTest {
         String[] none = CliRun.runBoth("finetune", 0, without);
         assertTrue(bar[1].contains("train epoch 1/1"), "no bar on stderr: " + bar[1]);
         assertFalse(none[1].contains("train epoch"), "a bar with --no-progress: " + none[1]);
+        // the default: bars only on a terminal; surefire's forked JVM has none (System.console() is null)
+        assertEquals(null, System.console(), "this check needs a JVM without a console");
+        String[] byDefault = CliRun.runBoth("finetune", 0, concat(common, "--out", dir.resolve("c.pt").toString()));
+        assertFalse(byDefault[1].contains("train epoch"), "a bar without a terminal: " + byDefault[1]);
         assertFalse(bar[0].contains("train epoch"), "a bar on stdout: " + bar[0]);
         // the same results on stdout either way (output file names and the wall time aside)
         assertEquals(none[0].replace("b.pt", "X").replaceAll("took [0-9.]+ s", "took T"),
