@@ -5,6 +5,8 @@
 #  3. a separate Maven project, copied outside the clone, depends on the installed library artifact
 #     (dev.torchslim:torchslim only: no CLI, no examples), prunes and quantizes a model, saves, loads
 #     and runs it, and its class path holds neither torchslim-cli nor torchslim-examples;
+#  3b. the same program built by Gradle (tests/consumer/gradle, mavenLocal()) when gradle is on PATH,
+#     else "SKIP gradle-consumer" (a skip, never a pass);
 #  4. javadoc with doclint on the public API of every module: 0 warnings (the release profile fails on any).
 # Prints PASS/FAIL per check; exits non-zero on any failure.
 set -euo pipefail
@@ -61,6 +63,25 @@ consumer() {
   "$root/target/pyenv/bin/python" -c "import sys, torch; m = torch.jit.load(sys.argv[1]); print('python runs it:', tuple(m(torch.randn(8, 16)).shape))" "$work/consumer/int8.pt"
 }
 check maven-consumer consumer
+
+gradle_consumer() {  # tests/consumer copied whole: the Gradle build compiles ../maven/src/main/java
+  mkdir -p "$work/consumers"
+  cp -r "$root/tests/consumer/maven" "$root/tests/consumer/gradle" "$work/consumers/"
+  rm -rf "$work/consumers/maven/target"
+  (cd "$work/consumers/gradle" &&
+   { gradle -q --offline --no-daemon printClasspath > classpath.txt 2>/dev/null ||
+     gradle -q --no-daemon printClasspath > classpath.txt; } &&
+   ! grep -q "torchslim-cli\|torchslim-examples" classpath.txt &&
+   grep -q "/torchslim-0[^/]*\.jar$" classpath.txt &&
+   { gradle -q --offline --no-daemon run --args="$work/consumers/gradle/int8.pt" 2>/dev/null ||
+     gradle -q --no-daemon run --args="$work/consumers/gradle/int8.pt"; })
+  "$root/target/pyenv/bin/python" -c "import sys, torch; m = torch.jit.load(sys.argv[1]); print('python runs it:', tuple(m(torch.randn(8, 16)).shape))" "$work/consumers/gradle/int8.pt"
+}
+if command -v gradle > /dev/null 2>&1; then
+  check gradle-consumer gradle_consumer
+else
+  echo "SKIP gradle-consumer (no gradle on PATH)"
+fi
 
 javadoc_clean() {  # the release profile's javadoc: doclint "all", any warning fails the build
   { mvn -B -q -ntp -o -Prelease javadoc:javadoc || mvn -B -q -ntp -Prelease javadoc:javadoc; }

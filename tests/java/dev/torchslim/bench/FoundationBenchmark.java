@@ -58,7 +58,7 @@ public final class FoundationBenchmark {
         try (Dataset train = FashionMnist.train(FashionMnist.defaultDir());
              Dataset test = FashionMnist.test(FashionMnist.defaultDir())) {
             Trainer trainer = new Trainer(train, test,
-                    Trainer.Config.defaults().withSeed(seed).withProgress((PrintStream) null));
+                    Trainer.Config.defaults().withSeed(seed).withProgress(false));
             torch.manual_seed(seed);
             SequentialImpl model = SimpleModel.create();
             List<Trainer.EpochResult> results = trainer.train(model, epochs);

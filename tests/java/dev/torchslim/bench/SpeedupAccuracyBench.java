@@ -63,7 +63,7 @@ public final class SpeedupAccuracyBench {
                 speedup, batch, threads, runs, importance, load);
         Path dir = FashionMnist.defaultDir();
         try (Dataset train = FashionMnist.train(dir); Dataset test = FashionMnist.test(dir)) {
-            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withSeed(1).withProgress((PrintStream) null));
+            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withSeed(1).withProgress(false));
             SequentialImpl baseline = baseline(trainer);
             Tensor example = test.images().narrow(0, 0, 2).contiguous();
             Tensor x = test.images().narrow(0, 0, batch).contiguous();

@@ -20,7 +20,8 @@ final class CliRun {
         return runBoth(command, expected, args)[1];
     }
 
-    private static String[] runBoth(String command, int expected, String... args) {
+    /** As {@link #run}, returning {stdout, stderr}. */
+    static String[] runBoth(String command, int expected, String... args) {
         PrintStream old = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -24,7 +24,7 @@ final class DemoFixture implements AutoCloseable {
         torch.manual_seed(9);
         train = new Dataset(torch.randn(trainRows, 1, 28, 28), torch.randint(0L, 10L, new long[] {trainRows}));
         test = new Dataset(torch.randn(128, 1, 28, 28), torch.randint(0L, 10L, new long[] {128}));
-        Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress((PrintStream) null));
+        Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress(false));
         SequentialImpl baseline = SimpleModel.create();
         baseline.eval();
         ctx = new DemoContext(trainer, baseline, new PrintStream(text, true));

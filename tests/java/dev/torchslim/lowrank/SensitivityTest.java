@@ -1,5 +1,6 @@
 package dev.torchslim.lowrank;
 
+import dev.torchslim.sensitivity.SelectionMethod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,9 @@ class SensitivityTest {
                 // stem.0 (16x3x3x3), four 16x16x3x3 convs in two blocks, fc 10x16
                 assertEquals(List.of("fc", "stem.0", "layer1.0.conv1", "layer1.0.conv2", "layer1.1.conv1", "layer1.1.conv2"),
                         t.layers().stream().map(Sensitivity.Layer::name).toList());
+                Sensitivity.Kind convKind = kind == ConvFactorization.SPATIAL ? Sensitivity.Kind.SPATIAL : Sensitivity.Kind.TUCKER;
                 for (Sensitivity.Layer l : t.layers()) {
+                    assertEquals(l.name().equals("fc") ? Sensitivity.Kind.LINEAR : convKind, l.kind(), l.toString());
                     List<Sensitivity.Point> ps = t.of(l.name());
                     assertTrue(!ps.isEmpty() && ps.stream().allMatch(p -> p.params() < l.denseParams()), l.toString());
                 }
@@ -51,6 +54,12 @@ class SensitivityTest {
                 Sensitivity.Selection greedy = Sensitivity.greedy(t, 0.5);
                 Sensitivity.Selection uniform = Sensitivity.uniform(t, 0.5);
                 assertTrue(greedy.budgetMet() && uniform.budgetMet(), greedy + " / " + uniform);
+                assertEquals(SelectionMethod.GREEDY, greedy.method());
+                assertTrue(Double.isNaN(greedy.setting()), greedy.toString());
+                assertEquals(SelectionMethod.UNIFORM, uniform.method());
+                double setting = uniform.setting();
+                assertTrue(java.util.Arrays.stream(t.fractions()).anyMatch(f -> f == setting), uniform.toString());
+                assertEquals("uniform " + setting, uniform.how());
                 assertTrue(greedy.paramsAfter() <= 0.5 * greedy.paramsBefore(), greedy.toString());
                 try (LowRankResult g = LowRank.apply(dense, greedy.policy(), config);
                      LowRankResult u = LowRank.apply(dense, uniform.policy(), config)) {

@@ -1,5 +1,6 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.sensitivity.SelectionMethod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,6 +59,10 @@ class ChannelSensitivityTest {
             ChannelSensitivity.Selection greedy = ChannelSensitivity.greedy(t, budget);
             ChannelSensitivity.Selection uniform = ChannelSensitivity.uniform(t, budget);
             assertTrue(greedy.budgetMet(), greedy.toString());
+            assertEquals(SelectionMethod.GREEDY, greedy.method());
+            assertEquals(SelectionMethod.UNIFORM, uniform.method());
+            double setting = uniform.setting();
+            assertTrue(java.util.Arrays.stream(t.ratios()).anyMatch(r -> r == setting), uniform.toString());
             assertTrue(greedy.paramsAfter() <= budget * t.baseParams(), greedy.toString());
             GraphChannelPruner.Result r = GraphChannelPruner.prune(model, List.of(example), null,
                     o.withRatios(greedy.ratios()));

@@ -11,7 +11,6 @@ import dev.torchslim.examples.data.FashionMnist;
 import dev.torchslim.jni.CoreApi;
 import dev.torchslim.examples.model.SimpleModel;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,7 +45,7 @@ class TrainerTest {
              Dataset allTest = FashionMnist.test(FashionMnist.defaultDir())) {
             Dataset train = all.head(6400);
             Dataset test = allTest.head(2000);
-            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress((PrintStream) null));
+            Trainer trainer = new Trainer(train, test, Trainer.Config.defaults().withProgress(false));
             torch.manual_seed(1);
             SequentialImpl model = SimpleModel.create();
             double before = trainer.evaluate(model);
@@ -64,8 +63,8 @@ class TrainerTest {
 
     @Test
     void configRejectsBadValues() {
-        assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(0, 1e-3, 1, null));
-        assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(64, 0, 1, null));
-        assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(64, Double.NaN, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(0, 1e-3, 1, false));
+        assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(64, 0, 1, false));
+        assertThrows(IllegalArgumentException.class, () -> new Trainer.Config(64, Double.NaN, 1, false));
     }
 }

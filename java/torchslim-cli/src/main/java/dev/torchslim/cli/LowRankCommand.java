@@ -134,7 +134,7 @@ public final class LowRankCommand implements Command {
                     Sensitivity.Layer l = table.layers().stream().filter(x -> x.name().equals(p.layer())).findFirst().orElseThrow();
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("layer", p.layer());
-                    row.put("kind", l.kind());
+                    row.put("kind", l.kind().toString());
                     row.put("shape", l.shape());
                     row.put("fraction", p.fraction());
                     row.put("rank_in", p.rankIn());
@@ -195,10 +195,10 @@ public final class LowRankCommand implements Command {
                     try (LowRankResult u = LowRank.apply(model, uniform.policy(), config)) {
                         double uniformLoss = Sensitivity.loss(u.model(), data, loss, batch);
                         o.printf(Locale.ROOT, "uniform (%s of full rank everywhere%s): weights %d -> %d; loss %.5f%n",
-                                uniform.how().substring("uniform ".length()), uniform.budgetMet() ? "" : ", over budget",
+                                uniform.setting(), uniform.budgetMet() ? "" : ", over budget",
                                 uniform.paramsBefore(), uniform.paramsAfter(), uniformLoss);
                         Map<String, Object> uj = new LinkedHashMap<>();
-                        uj.put("fraction", Double.parseDouble(uniform.how().substring("uniform ".length())));
+                        uj.put("fraction", uniform.setting());
                         uj.put("budget_met", uniform.budgetMet());
                         uj.put("params_after", uniform.paramsAfter());
                         uj.put("loss", uniformLoss);

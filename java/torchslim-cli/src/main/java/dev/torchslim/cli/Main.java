@@ -1,9 +1,12 @@
 package dev.torchslim.cli;
 
+import dev.torchslim.core.Progress;
 import dev.torchslim.core.TorchSlimException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** ./torchslim COMMAND [options]: the command line of TorchSlim. */
 public final class Main {
@@ -18,6 +21,9 @@ public final class Main {
                 new ExportCommand(),
                 new CompressCommand());
     }
+
+    /** Options of every command, given before or after the command name. */
+    static final Set<String> GLOBAL_OPTIONS = Set.of("--verbose", "--progress", "--no-progress");
 
     private Main() {}
 
@@ -37,6 +43,31 @@ public final class Main {
      * @return the exit status
      */
     public static int run(String[] args) {
+        List<String> rest = new ArrayList<>();
+        Set<String> global = new java.util.HashSet<>();
+        for (String a : args) {
+            if (GLOBAL_OPTIONS.contains(a)) {
+                global.add(a);
+            } else {
+                rest.add(a);
+            }
+        }
+        if (global.contains("--progress") && global.contains("--no-progress")) {
+            System.err.println("torchslim: give --progress or --no-progress, not both");
+            return 2;
+        }
+        if (global.contains("--verbose")) {
+            // Read by slf4j-simple when the first logger is made; a JVM that logged before keeps its level.
+            System.setProperty("org.slf4j.simpleLogger.log.dev.torchslim", "debug");
+        }
+        try (ProgressBars bars = new ProgressBars(System.err);
+             Progress.Scope scope = Progress.listen(
+                     ProgressBars.wanted(global.contains("--progress"), global.contains("--no-progress")) ? bars : null)) {
+            return dispatch(rest.toArray(new String[0]));
+        }
+    }
+
+    private static int dispatch(String[] args) {
         Map<String, Command> byName = new LinkedHashMap<>();
         for (Command c : commands()) {
             byName.put(c.name(), c);
@@ -97,6 +128,8 @@ public final class Main {
 
     private static void printHelp(Map<String, Command> commands) {
         System.out.println("usage: ./torchslim COMMAND [options]   (COMMAND --help for its options; --version)");
+        System.out.println("  and, with any command: --verbose (the library's log at debug level, on stderr),"
+                + " --progress / --no-progress (bars on stderr; default: on a terminal only)");
         for (Command c : commands.values()) {
             System.out.println();
             System.out.println(c.usage());

@@ -1,5 +1,8 @@
 package dev.torchslim.core;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Keeps the JVM's exit from tearing LibTorch down under a native call that is still running.
  *
@@ -23,6 +26,7 @@ package dev.torchslim.core;
  * hook would wait for it until the time limit.
  */
 public final class ExitGuard {
+    private static final Logger LOG = LoggerFactory.getLogger(ExitGuard.class);
     private static final long WAIT_MILLIS = Math.max(0, Long.getLong("torchslim.exitWaitSeconds", 30)) * 1000;
     private static final Object LOCK = new Object();
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
@@ -113,12 +117,11 @@ public final class ExitGuard {
             while (active > 0) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0) {
-                    System.err.println("torchslim: " + active + " native call(s) still running after "
-                            + WAIT_MILLIS / 1000 + " s; exiting anyway");
+                    LOG.warn("{} native call(s) still running after {} s; exiting anyway", active, WAIT_MILLIS / 1000);
                     return;
                 }
                 if (!said) {
-                    System.err.println("torchslim: stopping after the native call in progress (a training step)");
+                    LOG.warn("stopping after the native call in progress (a training step)");
                     said = true;
                 }
                 try {

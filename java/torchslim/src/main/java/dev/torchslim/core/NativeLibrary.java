@@ -9,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 import org.bytedeco.javacpp.Loader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads the native libraries in the one order that works: bytedeco's LibTorch first, so that
@@ -18,6 +20,8 @@ import org.bytedeco.javacpp.Loader;
 public final class NativeLibrary {
     /** The LibTorch version the Java side expects, "major.minor.patch". */
     public static final String EXPECTED_TORCH = "2.13.0";
+
+    private static final Logger LOG = LoggerFactory.getLogger(NativeLibrary.class);
 
     private static final Set<Class<?>> LOADED = new HashSet<>();
     private static boolean libTorchLoaded;
@@ -43,6 +47,8 @@ public final class NativeLibrary {
             try (CacheLock lock = CacheLock.acquire()) {
                 libTorchLoaded = loadLibTorchLibrariesOnly();
             }
+            LOG.debug("LibTorch's shared libraries {} without bytedeco's bindings", libTorchLoaded ? "loaded"
+                    : "not found where expected: loading them");
         }
         ensureLoaded();
     }
@@ -78,11 +84,14 @@ public final class NativeLibrary {
         if (LOADED.contains(bindingClass)) {
             return;
         }
+        long start = System.nanoTime();
         try (CacheLock lock = CacheLock.acquire()) {
             loadLibTorch();
             loadBinding(bindingClass);
         }
         LOADED.add(bindingClass);
+        LOG.debug("loaded the natives of {} for {} in {} ms", bindingClass.getSimpleName(), Loader.getPlatform(),
+                (System.nanoTime() - start) / 1_000_000);
         if (!versionsChecked) {
             versionsChecked = true;
             ExitGuard.install();

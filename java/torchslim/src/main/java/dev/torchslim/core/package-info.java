@@ -7,6 +7,7 @@
  * models checked before LibTorch reads them ({@link dev.torchslim.core.ModelFiles}), outputs checked
  * ({@link dev.torchslim.core.OutputFiles}) and written through a temporary file and a rename
  * ({@link dev.torchslim.core.AtomicFiles}). Native errors arrive as
- * {@link dev.torchslim.core.TorchSlimException}.
+ * {@link dev.torchslim.core.TorchSlimException}. Long loops report their progress to a
+ * {@link dev.torchslim.core.ProgressListener} installed with {@link dev.torchslim.core.Progress#listen}.
  */
 package dev.torchslim.core;

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gradients all-reduced in buckets, as DDP's Reducer does (native {@code torchslim::GradientReducer}):
@@ -19,6 +21,7 @@ import org.bytedeco.pytorch.TensorVector;
  * buckets are reduced and copied back.
  */
 final class GradientBuckets extends NativeResource {
+    private static final Logger LOG = LoggerFactory.getLogger(GradientBuckets.class);
     private final DataParallelGroup group;
     private final NativeGradientReducer reducer;
     private final List<String> names;
@@ -102,8 +105,8 @@ final class GradientBuckets extends NativeResource {
             int i = (int) reducer.unused_at(k);
             which.add(i < names.size() ? names.get(i) : "parameter " + i);
         }
-        System.err.printf("rank %d: %d parameter(s) got no gradient in a step (%s%s): their gradient counts as zero "
-                + "on this rank (said once)%n", group.rank(), n, String.join(", ", which), n > 5 ? ", ..." : "");
+        LOG.warn("rank {}: {} parameter(s) got no gradient in a step ({}{}): their gradient counts as zero "
+                + "on this rank (said once)", group.rank(), n, String.join(", ", which), n > 5 ? ", ..." : "");
     }
 
     /** Buckets whose all-reduce had started, and had completed, when the last backward returned. */

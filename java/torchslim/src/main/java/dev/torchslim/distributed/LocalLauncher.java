@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the ranks of a data-parallel job as local JVMs, as torchrun does on one host: the same
@@ -21,9 +23,12 @@ import java.util.concurrent.TimeUnit;
  * MASTER_ADDR=127.0.0.1 / MASTER_PORT (a free port unless MASTER_PORT is set) in each one's
  * environment, and OMP_NUM_THREADS = cores / ranks unless set. Each line a rank prints is relayed
  * prefixed by "[rank N] ". When a rank fails, the others get {@code grace} to fail by themselves
- * (they see the dead peer) and are then killed; the launcher never hangs on a dead job.
+ * (they see the dead peer) and are then killed; the launcher never hangs on a dead job. Its own
+ * messages (a rank failed, a rank is killed) are SLF4J warnings.
  */
 public final class LocalLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalLauncher.class);
+
     private LocalLauncher() {}
 
     /**
@@ -33,7 +38,7 @@ public final class LocalLauncher {
      * @param mainClass the class whose {@code main} every rank runs
      * @param args the arguments of every rank's {@code main}
      * @param grace how long the other ranks may run after one fails before they are killed
-     * @param out where the ranks' prefixed output and the launcher's messages go
+     * @param out where the ranks' prefixed output goes (the launcher's own messages are logged)
      * @return the exit status: 0 when every rank exits 0, otherwise the first failing rank's (non-zero)
      * @throws IOException if a rank cannot be started or no free port is found
      * @throws InterruptedException if this thread is interrupted while waiting (the ranks are killed)
@@ -76,7 +81,7 @@ public final class LocalLauncher {
                 procs.add(p);
                 relays.add(relay(p, "[rank " + r + "] ", out));
             }
-            int status = waitAll(procs, grace, out);
+            int status = waitAll(procs, grace);
             for (Thread t : relays) {
                 t.join(5_000);
             }
@@ -91,7 +96,7 @@ public final class LocalLauncher {
         }
     }
 
-    private static int waitAll(List<Process> procs, Duration grace, PrintStream out) throws InterruptedException {
+    private static int waitAll(List<Process> procs, Duration grace) throws InterruptedException {
         int failedRank = -1;
         int failedStatus = 0;
         long killAt = Long.MAX_VALUE;
@@ -105,10 +110,7 @@ public final class LocalLauncher {
                     failedRank = r;
                     failedStatus = p.exitValue();
                     killAt = System.nanoTime() + grace.toNanos();
-                    synchronized (out) {
-                        out.println("[launcher] rank " + r + " exited with status " + failedStatus
-                                + "; stopping the other ranks");
-                    }
+                    LOG.warn("rank {} exited with status {}; stopping the other ranks", r, failedStatus);
                 }
             }
             if (!running) {
@@ -117,10 +119,7 @@ public final class LocalLauncher {
             if (System.nanoTime() > killAt) {
                 for (int r = 0; r < procs.size(); r++) {
                     if (procs.get(r).isAlive()) {
-                        synchronized (out) {
-                            out.println("[launcher] killing rank " + r + " (" + grace.toSeconds() + " s after rank "
-                                    + failedRank + " failed)");
-                        }
+                        LOG.warn("killing rank {} ({} s after rank {} failed)", r, grace.toSeconds(), failedRank);
                         procs.get(r).destroyForcibly();
                     }
                 }

@@ -1,5 +1,7 @@
 package dev.torchslim.lowrank;
 
+import dev.torchslim.sensitivity.SelectionMethod;
+import dev.torchslim.core.Progress;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
@@ -38,12 +40,32 @@ public final class Sensitivity {
      * A candidate layer.
      *
      * @param name the module path
-     * @param kind "linear", "spatial" or "tucker"
+     * @param kind a linear layer, or the conv factorization measured
      * @param shape the weight's shape, e.g. "16x16x3x3"
      * @param className its TorchScript class (layers of one class are factorized together or not at all)
      * @param denseParams the weight's parameters
      */
-    public record Layer(String name, String kind, String shape, String className, long denseParams) {}
+    public record Layer(String name, Kind kind, String shape, String className, long denseParams) {}
+
+    /** What a measured layer is, and so how it is factorized. */
+    public enum Kind {
+        /** A Linear: truncated SVD of its weight. */
+        LINEAR,
+        /** A conv factorized spatially ({@link ConvFactorization#SPATIAL}). */
+        SPATIAL,
+        /** A conv factorized by Tucker-2 ({@link ConvFactorization#TUCKER}). */
+        TUCKER;
+
+        /**
+         * The kind's name in reports: "linear", "spatial" or "tucker".
+         *
+         * @return the lower-case name
+         */
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * One measured candidate: a layer at a fraction of its full rank.
@@ -90,7 +112,8 @@ public final class Sensitivity {
     /**
      * Ranks chosen under a budget.
      *
-     * @param how "greedy" or "uniform f"
+     * @param method greedy or uniform
+     * @param setting uniform: the fraction of full rank every layer got (NaN for greedy)
      * @param budget the fraction of the candidate layers' weight parameters allowed
      * @param threshold greedy: the loss threshold that met the budget (NaN for uniform)
      * @param budgetMet whether the choice fits the budget (false: the smallest candidates everywhere still exceed it)
@@ -99,8 +122,17 @@ public final class Sensitivity {
      * @param paramsAfter their parameters after the choice
      * @param notes adjustments made (layers sharing a class)
      */
-    public record Selection(String how, double budget, double threshold, boolean budgetMet, Map<String, Point> chosen,
-            long paramsBefore, long paramsAfter, List<String> notes) {
+    public record Selection(SelectionMethod method, double setting, double budget, double threshold, boolean budgetMet,
+            Map<String, Point> chosen, long paramsBefore, long paramsAfter, List<String> notes) {
+        /**
+     * The selection's name in reports: "greedy", or "uniform" and its setting.
+     *
+     * @return e.g. "greedy" or "uniform 0.4"
+     */
+    public String how() {
+        return method == SelectionMethod.GREEDY ? "greedy" : "uniform " + setting;
+    }
+
         /**
          * The choice as a rank policy for {@link LowRank#apply}.
          *
@@ -142,8 +174,12 @@ public final class Sensitivity {
         List<Point> points = new ArrayList<>();
         try (ScriptModel copy = model.copy()) {
             double base = loss(copy, data, loss, batchSize);
-            for (LinearLayer l : LowRank.linearLayers(copy)) {
-                Layer layer = new Layer(l.name(), "linear", l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
+            List<LinearLayer> linears = LowRank.linearLayers(copy);
+            List<ConvLayer> convs = config.conv() == ConvFactorization.NONE ? List.of() : LowRank.convLayers(copy);
+            Progress.Task progress = Progress.task("low-rank sensitivity", linears.size()
+                    + convs.stream().filter(c -> c.problem().isEmpty()).count());
+            for (LinearLayer l : linears) {
+                Layer layer = new Layer(l.name(), Kind.LINEAR, l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
                 List<int[]> ranks = new ArrayList<>();
                 for (int i = 0; i < fs.length; i++) {
                     double f = fs[i];
@@ -154,13 +190,15 @@ public final class Sensitivity {
                     TruncatedSvd s = TruncatedSvd.compute(w, rk[0], config.method(), config.powerIterations(), config.seed());
                     return s.u().mul(s.s().unsqueeze(0)).mm(s.vh()).to(w.scalar_type());
                 }, fs, data, loss, batchSize, layers, points);
+                progress.step();
             }
             if (config.conv() != ConvFactorization.NONE) {
-                for (ConvLayer c : LowRank.convLayers(copy)) {
+                for (ConvLayer c : convs) {
                     if (!c.problem().isEmpty()) {
                         continue;
                     }
-                    Layer layer = new Layer(c.name(), config.conv().nativeName(), c.shape(), c.className(), c.denseParams());
+                    Kind kind = config.conv() == ConvFactorization.SPATIAL ? Kind.SPATIAL : Kind.TUCKER;
+                    Layer layer = new Layer(c.name(), kind, c.shape(), c.className(), c.denseParams());
                     List<int[]> ranks = new ArrayList<>();
                     for (int i = 0; i < fs.length; i++) {
                         double f = fs[i];
@@ -180,8 +218,10 @@ public final class Sensitivity {
                     }
                     measureLayer(copy, layer, ranks, w -> rk -> LowRank.convApproximation(w, config.conv(), rk[0], rk[1], config),
                             fs, data, loss, batchSize, layers, points);
+                    progress.step();
                 }
             }
+            progress.close();
             return new Table(base, layers, points, fs, data.size());
         }
     }
@@ -247,7 +287,7 @@ public final class Sensitivity {
         GreedySelection.Choice c = GreedySelection.choose(layerNames(table), candidates(table), table.baseLoss(),
                 (chosen, notes) -> keepClassesWhole(table, chosen, notes), chosen -> params(table, chosen), limit);
         List<String> notes = c.met() ? c.notes() : List.of("the smallest candidates of every layer keep more than the budget");
-        return new Selection("greedy", budget, c.threshold(), c.met(), points(table, c.chosen()), table.denseParams(),
+        return new Selection(SelectionMethod.GREEDY, Double.NaN, budget, c.threshold(), c.met(), points(table, c.chosen()), table.denseParams(),
                 c.cost(), notes);
     }
 
@@ -269,7 +309,7 @@ public final class Sensitivity {
         GreedySelection.Choice c = GreedySelection.uniform(layerNames(table), candidates(table), leastCompressingFirst,
                 (chosen, notes) -> keepClassesWhole(table, chosen, notes), chosen -> params(table, chosen), limit);
         List<String> notes = c.met() ? c.notes() : List.of("the smallest fraction keeps more than the budget");
-        return new Selection("uniform " + c.setting(), budget, Double.NaN, c.met(), points(table, c.chosen()),
+        return new Selection(SelectionMethod.UNIFORM, c.setting(), budget, Double.NaN, c.met(), points(table, c.chosen()),
                 table.denseParams(), c.cost(), notes);
     }
 

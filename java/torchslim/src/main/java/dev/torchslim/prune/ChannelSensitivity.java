@@ -1,5 +1,7 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.sensitivity.SelectionMethod;
+import dev.torchslim.core.Progress;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.sensitivity.DataLoss;
@@ -107,7 +109,8 @@ public final class ChannelSensitivity {
     /**
      * Ratios chosen under a budget.
      *
-     * @param how "greedy" or "uniform r"
+     * @param method greedy or uniform
+     * @param setting uniform: the ratio every group got (NaN for greedy)
      * @param budget the fraction of the model's parameters allowed
      * @param threshold greedy: the loss threshold that met the budget (NaN otherwise)
      * @param budgetMet whether the choice fits the budget
@@ -116,8 +119,17 @@ public final class ChannelSensitivity {
      * @param paramsAfter its parameters with these ratios
      * @param notes what the selection said
      */
-    public record Selection(String how, double budget, double threshold, boolean budgetMet, Map<Integer, Double> ratios,
-            long paramsBefore, long paramsAfter, List<String> notes) {}
+    public record Selection(SelectionMethod method, double setting, double budget, double threshold, boolean budgetMet,
+            Map<Integer, Double> ratios, long paramsBefore, long paramsAfter, List<String> notes) {
+        /**
+     * The selection's name in reports: "greedy", or "uniform" and its setting.
+     *
+     * @return e.g. "greedy" or "uniform 0.4"
+     */
+    public String how() {
+        return method == SelectionMethod.GREEDY ? "greedy" : "uniform " + setting;
+    }
+    }
 
     /**
      * Prunes every group alone at every ratio and measures the loss on the data.
@@ -149,10 +161,10 @@ public final class ChannelSensitivity {
         GraphChannelPruner.Analysis analysis = GraphChannelPruner.analyse(model, List.of(example));
         List<GraphChannelPruner.Group> groups = new ArrayList<>();
         List<Point> points = new ArrayList<>();
-        for (GraphChannelPruner.Group g : analysis.groups()) {
-            if (g.layers().stream().anyMatch(l -> options.ignore().stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))) {
-                continue;
-            }
+        List<GraphChannelPruner.Group> measured = analysis.groups().stream().filter(g -> g.layers().stream()
+                .noneMatch(l -> options.ignore().stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))).toList();
+        Progress.Task progress = Progress.task("channel sensitivity", measured.size());
+        for (GraphChannelPruner.Group g : measured) {
             List<Point> mine = new ArrayList<>();
             for (double r : rs) {
                 GraphChannelPruner.Options alone = new GraphChannelPruner.Options(options.importance(), 0, Map.of(g.id(), r),
@@ -175,7 +187,9 @@ public final class ChannelSensitivity {
                 groups.add(g);
                 points.addAll(mine);
             }
+            progress.step();
         }
+        progress.close();
         Map<String, Boolean> isParam = new HashMap<>();
         model.parameterInfo().forEach(p -> isParam.put(p.name(), true));
         List<Point> paramsOnly = new ArrayList<>();
@@ -202,7 +216,7 @@ public final class ChannelSensitivity {
         List<String> notes = c.met() ? c.notes()
                 : List.of("the largest ratio of every group still keeps more than the budget (channels that cannot leave: "
                         + "model inputs/outputs, ignored layers)");
-        return new Selection("greedy", budget, c.threshold(), c.met(), ratios(c.chosen()), table.baseParams(), c.cost(), notes);
+        return new Selection(SelectionMethod.GREEDY, Double.NaN, budget, c.threshold(), c.met(), ratios(c.chosen()), table.baseParams(), c.cost(), notes);
     }
 
     /**
@@ -216,7 +230,7 @@ public final class ChannelSensitivity {
         long limit = limit(table, budget);
         GreedySelection.Choice c = GreedySelection.uniform(units(table), candidates(table), table.ratios(),
                 GreedySelection.Adjustment.NONE, chosen -> table.params(ratios(chosen)), limit);
-        return new Selection("uniform " + c.setting(), budget, Double.NaN, c.met(), ratios(c.chosen()), table.baseParams(),
+        return new Selection(SelectionMethod.UNIFORM, c.setting(), budget, Double.NaN, c.met(), ratios(c.chosen()), table.baseParams(),
                 c.cost(), c.notes());
     }
 

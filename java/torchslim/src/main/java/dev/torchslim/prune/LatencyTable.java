@@ -1,5 +1,6 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.core.Progress;
 import dev.torchslim.graph.ScriptModel;
 import java.util.Arrays;
 import java.util.List;
@@ -56,6 +57,7 @@ public final class LatencyTable {
         Map<Integer, double[]> saved = new TreeMap<>();
         double[] dense = new double[groups.size() * ratios.length];
         int k = 0;
+        Progress.Task progress = Progress.task("latency table", (long) groups.size() * ratios.length);
         for (int g : groups) {
             double[] s = new double[ratios.length];
             for (int i = 0; i < ratios.length; i++) {
@@ -66,9 +68,11 @@ public final class LatencyTable {
                     dense[k++] = ms[0];
                     s[i] = Math.max(i == 0 ? 0 : s[i - 1], Math.min(1, 1 - ms[1] / ms[0]));
                 }
+                progress.step();
             }
             saved.put(g, s);
         }
+        progress.close();
         Arrays.sort(dense);
         double d = dense.length == 0 ? 0 : dense[dense.length / 2];
         for (double[] s : saved.values()) {
@@ -89,7 +93,10 @@ public final class LatencyTable {
      * @return {@code {a's median ms, b's median ms}}
      */
     public static double[] interleaved(ScriptModel a, ScriptModel b, Tensor x, int runs) {
-        double[][] t = timed(a, b, x, runs);
+        double[][] t;
+        try (Progress.Task progress = Progress.task("latency (" + runs + " runs)", runs)) {
+            t = timed(a, b, x, runs, progress);
+        }
         return new double[] {t[0][runs / 2], t[1][runs / 2]};
     }
 
@@ -103,12 +110,12 @@ public final class LatencyTable {
      * @return {@code {a's fastest ms, b's fastest ms}}
      */
     public static double[] fastest(ScriptModel a, ScriptModel b, Tensor x, int runs) {
-        double[][] t = timed(a, b, x, runs);
+        double[][] t = timed(a, b, x, runs, null);
         return new double[] {t[0][0], t[1][0]};
     }
 
     /** Both models' times, alternated run by run after a warm-up, each sorted ascending. */
-    private static double[][] timed(ScriptModel a, ScriptModel b, Tensor x, int runs) {
+    private static double[][] timed(ScriptModel a, ScriptModel b, Tensor x, int runs, Progress.Task progress) {
         double[] ta = new double[runs];
         double[] tb = new double[runs];
         try (NoGradGuard g = new NoGradGuard()) {
@@ -124,6 +131,9 @@ public final class LatencyTable {
                 long t2 = System.nanoTime();
                 ta[i] = (t1 - t0) / 1e6;
                 tb[i] = (t2 - t1) / 1e6;
+                if (progress != null) {
+                    progress.step();
+                }
             }
         }
         Arrays.sort(ta);

@@ -5,20 +5,43 @@ package dev.torchslim.quantize;
  * inputs cast at the entry of forward; a tensor output cast back to float32 when
  * {@code castOutput}.
  *
- * @param dtype "fp16" or "bf16"
+ * @param dtype float16 or bfloat16
  * @param castOutput cast a tensor output back to float32
  */
-public record HalfPrecisionConfig(String dtype, boolean castOutput) implements QuantizeConfig {
+public record HalfPrecisionConfig(Dtype dtype, boolean castOutput) implements QuantizeConfig {
+    /** The half-precision type the floating tensors are cast to. */
+    public enum Dtype {
+        /** IEEE float16. */
+        FP16("fp16"),
+        /** bfloat16: float32's exponent range, 8 bits of mantissa. */
+        BF16("bf16");
+
+        private final String nativeName;
+
+        Dtype(String nativeName) {
+            this.nativeName = nativeName;
+        }
+
+        /**
+         * The name the native converter takes and reports print.
+         *
+         * @return "fp16" or "bf16"
+         */
+        public String nativeName() {
+            return nativeName;
+        }
+    }
+
     /**
      * Checks the dtype.
      *
-     * @param dtype "fp16" or "bf16"
+     * @param dtype float16 or bfloat16
      * @param castOutput cast a tensor output back to float32
-     * @throws IllegalArgumentException for any other dtype
+     * @throws IllegalArgumentException when dtype is null
      */
     public HalfPrecisionConfig {
-        if (!"fp16".equals(dtype) && !"bf16".equals(dtype)) {
-            throw new IllegalArgumentException("dtype must be fp16 or bf16, got '" + dtype + "'");
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must be fp16 or bf16, got null");
         }
     }
 
@@ -28,7 +51,7 @@ public record HalfPrecisionConfig(String dtype, boolean castOutput) implements Q
      * @return the configuration
      */
     public static HalfPrecisionConfig fp16() {
-        return new HalfPrecisionConfig("fp16", false);
+        return new HalfPrecisionConfig(Dtype.FP16, false);
     }
 
     /**
@@ -37,7 +60,7 @@ public record HalfPrecisionConfig(String dtype, boolean castOutput) implements Q
      * @return the configuration
      */
     public static HalfPrecisionConfig bf16() {
-        return new HalfPrecisionConfig("bf16", false);
+        return new HalfPrecisionConfig(Dtype.BF16, false);
     }
 
     /**

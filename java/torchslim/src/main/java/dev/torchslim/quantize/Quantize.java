@@ -1,5 +1,6 @@
 package dev.torchslim.quantize;
 
+import dev.torchslim.core.Progress;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.jni.NativeScriptModel;
 import dev.torchslim.jni.QuantizeApi;
@@ -94,11 +95,14 @@ public final class Quantize {
         if (calibration == null) {
             throw new IllegalArgumentException("static int8 needs calibration batches, got null");
         }
-        try (ScriptModel prepared = prepare(model, config, keepFloat)) {
+        try (ScriptModel prepared = prepare(model, config, keepFloat);
+             Progress.Task progress = Progress.task("calibration",
+                     calibration instanceof Collection<?> c ? c.size() : -1)) {
             int batches = 0;
             for (Tensor batch : calibration) {
                 prepared.forward(batch).close();
                 batches++;
+                progress.step();
             }
             if (batches == 0) {
                 throw new IllegalArgumentException("static int8 needs at least one calibration batch, got none");
@@ -189,7 +193,7 @@ public final class Quantize {
      * @return the half-precision copy
      */
     public static ScriptModel apply(ScriptModel model, HalfPrecisionConfig config) {
-        return make(model, (out, in) -> QuantizeApi.convert_precision(out, in, config.dtype(), config.castOutput()));
+        return make(model, (out, in) -> QuantizeApi.convert_precision(out, in, config.dtype().nativeName(), config.castOutput()));
     }
 
     private interface Transform {

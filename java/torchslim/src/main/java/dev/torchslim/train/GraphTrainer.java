@@ -1,6 +1,7 @@
 package dev.torchslim.train;
 
 import dev.torchslim.core.ExitGuard;
+import dev.torchslim.core.Progress;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.distributed.DataParallel;
@@ -210,35 +211,39 @@ public final class GraphTrainer {
                 long[] order = EpochOrder.permutation(config.seed(), e, n);
                 double sum = 0;
                 int batches = 0;
-                for (int from = 0; from < n; from += config.batchSize()) {
-                    int count = Math.min(config.batchSize(), n - from);
-                    long[] rows = dp == null ? java.util.Arrays.copyOfRange(order, from, from + count) : dp.shard(order, from, count);
-                    try (ExitGuard.Section section = ExitGuard.enter(); TensorScope scope = new TensorScope();
-                         LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
-                        adam.zero_grad();
-                        double l = 0;
-                        Tensor out = null;
-                        if (rows.length > 0) {
-                            rp.put(rows);
-                            Tensor idx = torch.from_blob(rp, new long[] {rows.length}, new TensorOptions(torch.ScalarType.Long));
-                            out = step.loss(data.x().index_select(0, idx), data.y().index_select(0, idx), idx);
+                try (Progress.Task progress = Progress.task("train epoch " + (e + 1) + "/" + config.epochs(),
+                        (n + config.batchSize() - 1) / config.batchSize())) {
+                    for (int from = 0; from < n; from += config.batchSize()) {
+                        int count = Math.min(config.batchSize(), n - from);
+                        long[] rows = dp == null ? java.util.Arrays.copyOfRange(order, from, from + count) : dp.shard(order, from, count);
+                        try (ExitGuard.Section section = ExitGuard.enter(); TensorScope scope = new TensorScope();
+                             LongPointer rp = new LongPointer(Math.max(1, rows.length))) {
+                            adam.zero_grad();
+                            double l = 0;
+                            Tensor out = null;
+                            if (rows.length > 0) {
+                                rp.put(rows);
+                                Tensor idx = torch.from_blob(rp, new long[] {rows.length}, new TensorOptions(torch.ScalarType.Long));
+                                out = step.loss(data.x().index_select(0, idx), data.y().index_select(0, idx), idx);
+                            }
+                            if (dp != null) {
+                                // Gradient buckets are all-reduced while backward runs.
+                                l = dp.backward(out, rows.length, count);
+                            } else if (out != null) {
+                                out.backward();
+                                l = out.item_double();
+                            }
+                            adam.step();
+                            for (Tensor[] pm : masks) {
+                                pm[0].data().mul_(pm[1]);
+                            }
+                            if (dp != null) {
+                                dp.afterStep();
+                            }
+                            sum += l;
+                            batches++;
                         }
-                        if (dp != null) {
-                            // Gradient buckets are all-reduced while backward runs.
-                            l = dp.backward(out, rows.length, count);
-                        } else if (out != null) {
-                            out.backward();
-                            l = out.item_double();
-                        }
-                        adam.step();
-                        for (Tensor[] pm : masks) {
-                            pm[0].data().mul_(pm[1]);
-                        }
-                        if (dp != null) {
-                            dp.afterStep();
-                        }
-                        sum += l;
-                        batches++;
+                        progress.step();
                     }
                 }
                 means.add(sum / batches);

@@ -1,10 +1,10 @@
 package dev.torchslim.examples.train;
 
 import dev.torchslim.core.ExitGuard;
+import dev.torchslim.core.Progress;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.examples.data.Dataset;
 import dev.torchslim.report.Evaluable;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -24,21 +24,22 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Trainer {
     /**
-     * Batch size, learning rate of the default Adam, shuffling seed, and where progress goes.
+     * Batch size, learning rate of the default Adam, shuffling seed, and whether epochs report progress.
      *
      * @param batchSize examples per step, at least 1
      * @param learningRate the default Adam's learning rate, greater than 0
      * @param seed the shuffling seed
-     * @param progress where the progress bar goes (null: none)
+     * @param progress report each epoch's steps to the thread's {@link dev.torchslim.core.ProgressListener}
+     *     (see {@link Progress#listen}; the command line draws them as a bar)
      */
-    public record Config(int batchSize, double learningRate, long seed, PrintStream progress) {
+    public record Config(int batchSize, double learningRate, long seed, boolean progress) {
         /**
          * Checks the ranges.
          *
          * @param batchSize examples per step, at least 1
          * @param learningRate the default Adam's learning rate, greater than 0
          * @param seed the shuffling seed
-         * @param progress where progress goes
+         * @param progress whether epochs report progress
          * @throws IllegalArgumentException when a value is out of range
          */
         public Config {
@@ -51,22 +52,22 @@ public final class Trainer {
         }
 
         /**
-         * Batch size 64, learning rate 1e-3, seed 42, progress to standard error.
+         * Batch size 64, learning rate 1e-3, seed 42, progress reported.
          *
          * @return the default configuration
          */
         public static Config defaults() {
-            return new Config(64, 1e-3, 42, System.err);
+            return new Config(64, 1e-3, 42, true);
         }
 
         /**
-         * This configuration with progress printed elsewhere.
+         * This configuration with progress reported or not.
          *
-         * @param out where progress goes
+         * @param report whether epochs report progress
          * @return a new configuration
          */
-        public Config withProgress(PrintStream out) {
-            return new Config(batchSize, learningRate, seed, out);
+        public Config withProgress(boolean report) {
+            return new Config(batchSize, learningRate, seed, report);
         }
 
         /**
@@ -189,13 +190,12 @@ public final class Trainer {
         long n = train.size();
         long batches = batchesPerEpoch();
         long[] order = permutation(n, config.seed() + (epochsRun++));
-        ProgressBar bar = config.progress() == null ? null
-                : new ProgressBar(config.progress(), String.format("epoch %d", epoch), batches);
         long start = System.nanoTime();
         double lossSum = 0;
         model.train(true);
         try (TensorScope epochScope = new TensorScope();
-             LongPointer orderPtr = new LongPointer(order)) {
+             LongPointer orderPtr = new LongPointer(order);
+             Progress.Task progress = config.progress() ? Progress.task("epoch " + epoch, batches) : null) {
             Tensor perm = torch.from_blob(orderPtr, new long[] {n},
                     new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
             for (long b = 0; b < batches; b++) {
@@ -211,8 +211,8 @@ public final class Trainer {
                     optimizer.step();
                     listener.afterStep(firstStep + b);
                     lossSum += loss.item_float();
-                    if (bar != null && (b % 20 == 0 || b == batches - 1)) {
-                        bar.update(b + 1, String.format("loss %.4f", lossSum / (b + 1)));
+                    if (progress != null) {
+                        progress.step();
                     }
                 }
             }

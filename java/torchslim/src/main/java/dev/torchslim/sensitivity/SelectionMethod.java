@@ -1,0 +1,21 @@
+package dev.torchslim.sensitivity;
+
+import java.util.Locale;
+
+/** How a per-layer selection under a budget was made. */
+public enum SelectionMethod {
+    /** AIMET's greedy selection: the loss threshold that meets the budget, per layer. */
+    GREEDY,
+    /** The baseline: one setting (rank fraction, pruning ratio) for every layer. */
+    UNIFORM;
+
+    /**
+     * The method's name in reports, "greedy" or "uniform".
+     *
+     * @return the lower-case name
+     */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
