@@ -11,7 +11,9 @@
                                    and Python's own quantize_jit / quantize_dynamic_jit of REF (same observers)
 Names: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (each .script and .trace), bert (traced from
 transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted), transformer.trace (the same
-traced under no_grad: PyTorch's fused fast-path op)."""
+traced under no_grad: PyTorch's fused fast-path op); made only when named: transformer.grad (the same traced with
+gradients on: MultiheadAttention's general path with scaled_dot_product_attention), attention.grad (nn.MultiheadAttention
+called directly, need_weights on, traced with gradients on: its bmm/softmax path)."""
 import json
 import sys
 import types
@@ -54,6 +56,22 @@ class Encoder(nn.Module):
         return self.fc(self.encoder(x).mean(1))
 
 
+class AttentionClassifier(nn.Module):
+    """nn.MultiheadAttention called as a user calls it (tokens first, need_weights left on, the weights
+    dropped): traced with gradients on, F.multi_head_attention_forward's general path (bmm, softmax)."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(32, 64)
+        self.attn = nn.MultiheadAttention(64, 4)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        h = self.proj(x).transpose(0, 1)
+        a, _ = self.attn(h, h, h)
+        return self.fc((h + a).mean(0))
+
+
 class Bert(nn.Module):
     def __init__(self):
         super().__init__()
@@ -78,6 +96,12 @@ def models():
     yield "lstm", LstmClassifier, (20, 64), "script", "float"
     yield "transformer", Encoder, (16, 128), "script", "float"
     yield "transformer.trace", Encoder, (16, 128), "trace", "float"
+    # made only when named: traced with gradients on (no fast path; MultiheadAttention's general path)
+    yield "transformer.grad", Encoder, (16, 128), "trace-grad", "float"
+    yield "attention.grad", AttentionClassifier, (16, 32), "trace-grad", "float"
+
+
+OPT_IN = {"transformer.grad", "attention.grad"}
 
 
 def recalibrate_batch_norm(m, calib):
@@ -102,7 +126,7 @@ def make(directory, only=None, n_inputs=32, n_calib=64, recalibrate=False):
     inputs and n_calib calibration rows labelled by the model itself; with recalibrate, BatchNorm
     statistics are first set from the calibration rows (recalibrate_batch_norm)."""
     for name, ctor, shape, how, kind in models():
-        if only is not None and name not in only:
+        if (only is not None and name not in only) or (only is None and name in OPT_IN):
             continue
         out = only[name] if only is not None else name
         torch.manual_seed(1)
@@ -116,8 +140,9 @@ def make(directory, only=None, n_inputs=32, n_calib=64, recalibrate=False):
             calib = torch.randn(n_calib, *shape, generator=g)
         if recalibrate:
             recalibrate_batch_norm(m, calib)
-        with torch.no_grad():
+        with torch.set_grad_enabled(how == "trace-grad"):
             ts = torch.jit.script(m) if how == "script" else torch.jit.trace(m, x[:2], check_trace=False)
+        with torch.no_grad():
             y = ts(calib).argmax(1)
         ts.save(f"{directory}/{out}.pt")
         np.save(f"{directory}/{out}.x.npy", x.numpy())

@@ -65,7 +65,7 @@ void fold_flags(const torch::jit::Module& m, torch::jit::Graph& g) {
 }
 
 /// An own copy of the model in eval form with its forward inlined (the graph we analyse and edit).
-torch::jit::Module prepared(const ScriptModel& model) {
+torch::jit::Module prepared(const ScriptModel& model, const std::vector<at::Tensor>& inputs) {
   at::NoGradGuard no_grad;
   torch::jit::Module m = model.module().clone();
   // A clone made under NoGradGuard has parameters that take no gradients: give each the source's
@@ -83,6 +83,7 @@ torch::jit::Module prepared(const ScriptModel& model) {
   fold_flags(m, *g);
   torch::jit::ConstantPropagation(g);
   torch::jit::EliminateDeadCode(g);
+  if (structural::plain_traced_attention(m, *g, inputs) > 0) torch::jit::ConstantPropagation(g);
   return m;
 }
 
@@ -255,7 +256,7 @@ void apply_edit(torch::jit::Graph& graph, const structural::IntEdit& e, int64_t 
 
 std::string channel_groups(const ScriptModel& model, const std::vector<at::Tensor>& inputs) {
   TS_API_BEGIN
-  torch::jit::Module m = prepared(model);
+  torch::jit::Module m = prepared(model, inputs);
   DependencyGraph dg(m, m.get_method("forward").graph(), inputs);
   std::ostringstream out;
   for (const auto& g : groups_of(dg)) {
@@ -272,7 +273,7 @@ std::string channel_importance(const ScriptModel& model, const std::vector<at::T
                                const at::Tensor& targets, const std::string& importance, int64_t seed) {
   TS_API_BEGIN
   check_importance(importance);
-  torch::jit::Module m = prepared(model);
+  torch::jit::Module m = prepared(model, inputs);
   if (importance == "taylor") grads_for_taylor(m, inputs, targets);
   DependencyGraph dg(m, m.get_method("forward").graph(), inputs);
   Params p = params_of(m);
@@ -303,7 +304,7 @@ std::string prune_channels(ScriptModel& result, const ScriptModel& model, const 
     ratio[std::stoll(item.substr(0, eq))] = r;
   }
   auto ignore_names = split_csv(ignore, ',');
-  torch::jit::Module m = prepared(model);
+  torch::jit::Module m = prepared(model, inputs);
   if (importance == "taylor") grads_for_taylor(m, inputs, targets);
   auto graph = m.get_method("forward").graph();
   DependencyGraph dg(m, graph, inputs);

@@ -4,14 +4,18 @@
 // the heads. Here each becomes the same eval-mode math in linear, split, reshape,
 // scaled_dot_product_attention, layer_norm and add, with num_heads, head_dim and the attention
 // width as graph constants the pruner rewrites when heads leave.
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <tuple>
 #include <vector>
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/jit.h>
+#include <ATen/ATen.h>
 
 #include "graph/walk.h"
 #include "structural/transformer.h"
@@ -37,6 +41,19 @@ def self_attention(x, num_heads: int, head_dim: int, inner: int, qkv_w: Tensor, 
     v = v.reshape([b, t, num_heads, head_dim]).transpose(1, 2)
     a = torch.scaled_dot_product_attention(q, k, v)
     a = a.transpose(1, 2).reshape([b, t, inner])
+    return torch.linear(a, proj_w, proj_b)
+
+def self_attention_seq_first(x, num_heads: int, head_dim: int, inner: int, qkv_w: Tensor, qkv_b: Optional[Tensor],
+                             proj_w: Tensor, proj_b: Optional[Tensor]):
+    t = x.size(0)
+    b = x.size(1)
+    qkv = torch.linear(x, qkv_w, qkv_b)
+    q, k, v = torch.split_with_sizes(qkv, [inner, inner, inner], -1)
+    q = q.reshape([t, b, num_heads, head_dim]).permute([1, 2, 0, 3])
+    k = k.reshape([t, b, num_heads, head_dim]).permute([1, 2, 0, 3])
+    v = v.reshape([t, b, num_heads, head_dim]).permute([1, 2, 0, 3])
+    a = torch.scaled_dot_product_attention(q, k, v)
+    a = a.permute([2, 0, 1, 3]).reshape([t * b, inner])
     return torch.linear(a, proj_w, proj_b)
 
 def feed_forward(x, use_gelu: bool, w1: Tensor, b1: Optional[Tensor], w2: Tensor, b2: Optional[Tensor]):
@@ -256,6 +273,194 @@ void replace_fused(Graph& g) {
   }
 }
 
+/// "encoder.self_attn.in_proj_weight" for a value read from the graph's self by prim::GetAttr.
+std::optional<std::string> attr_path(const Graph& g, const Value* v) {
+  std::string path;
+  while (v->node()->kind() == c10::prim::GetAttr) {
+    path = v->node()->s(c10::attr::name) + (path.empty() ? "" : "." + path);
+    v = v->node()->input(0);
+  }
+  if (v != g.inputs()[0] || path.empty()) return std::nullopt;
+  return path;
+}
+
+/// The run-time values of some top-level values of g (graph inputs or node outputs) on inputs:
+/// a copy of g that returns them, run once without gradients.
+std::vector<c10::IValue> run_for(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs,
+                                 const std::vector<const Value*>& wanted) {
+  auto probe = g.copy();
+  std::unordered_map<const Value*, Value*> copy_of;
+  for (size_t i = 0; i < g.inputs().size(); ++i) copy_of[g.inputs()[i]] = probe->inputs()[i];
+  auto on = g.nodes().begin();
+  for (Node* cn : probe->nodes()) {
+    for (size_t i = 0; i < on->outputs().size(); ++i) copy_of[on->outputs()[i]] = cn->outputs()[i];
+    ++on;
+  }
+  std::vector<Value*> outs;
+  for (const Value* v : wanted) outs.push_back(copy_of.at(v));
+  Node* tuple = probe->createTuple(outs);
+  probe->appendNode(tuple);
+  while (!probe->outputs().empty()) probe->eraseOutput(0);
+  probe->registerOutput(tuple->output());
+  torch::jit::GraphFunction fn("attention_probe", probe, nullptr);
+  torch::jit::Stack stack;
+  stack.emplace_back(module._ivalue());
+  for (const auto& t : inputs) stack.emplace_back(t);
+  at::NoGradGuard no_grad;
+  fn.run(stack);
+  auto items = stack.back().toTupleRef().elements();
+  return std::vector<c10::IValue>(items.begin(), items.end());
+}
+
+/// Whether v is a size computation only (constants, aten::size of any tensor, and arithmetic on
+/// those, as a trace records num_heads and head_dim), not data such as a mask.
+bool shape_only(const Value* v, int depth = 0) {
+  static const std::set<std::string> ok = {"prim::Constant", "prim::NumToTensor", "aten::Int", "aten::mul",
+                                           "aten::div", "aten::floordiv", "aten::floor_divide", "aten::add",
+                                           "aten::sub", "prim::ListConstruct", "aten::Float", "aten::sqrt",
+                                           "aten::ScalarImplicit"};
+  const Node* n = v->node();
+  std::string kind = n->kind().toQualString();
+  if (kind == "aten::size" || kind == "prim::Constant") return true;
+  if (!ok.count(kind) || depth > 16) return false;
+  for (const Value* in : n->inputs())
+    if (!shape_only(in, depth + 1)) return false;
+  return true;
+}
+
+/// One self-attention of F.multi_head_attention_forward's general path in a trace: the packed
+/// in_proj linear (start), the out_proj linear (end) and the nodes between them.
+struct TracedAttention {
+  Node* start;
+  Node* end;
+  std::vector<Node*> region;
+};
+
+std::optional<TracedAttention> traced_attention(const torch::jit::Module& root, Graph& g, Node* start,
+                                                const std::string& owner) {
+  Node* end = nullptr;
+  for (Node* n : g.nodes()) {
+    if (n->kind() != c10::aten::linear) continue;
+    auto w = attr_path(g, n->input(1));
+    if (!w || *w != (owner.empty() ? "" : owner + ".") + "out_proj.weight") continue;
+    if (end) return std::nullopt;  // the module called twice: not one self-attention
+    end = n;
+  }
+  if (!end || !end->isAfter(start)) return std::nullopt;
+  // forward from start, backward from end's input
+  std::set<const Node*> ahead = {start};
+  for (Node* n = start->next(); n != end; n = n->next())
+    for (const Value* in : n->inputs())
+      if (ahead.count(in->node())) {
+        ahead.insert(n);
+        break;
+      }
+  std::set<const Node*> behind;
+  std::vector<const Node*> todo = {end->input(0)->node()};
+  while (!todo.empty()) {
+    const Node* n = todo.back();
+    todo.pop_back();
+    if (!ahead.count(n) || !behind.insert(n).second) continue;
+    for (const Value* in : n->inputs()) todo.push_back(in->node());
+  }
+  if (!behind.count(start)) return std::nullopt;
+  TracedAttention a{start, end, {}};
+  for (Node* n = start; n != end; n = n->next())
+    if (behind.count(n)) a.region.push_back(n);
+  for (Node* n : a.region) {
+    if (n->blocks().size() > 0) return std::nullopt;
+    for (const Value* out : n->outputs())
+      for (const auto& use : out->uses())
+        if (!behind.count(use.user) && !(use.user == end && out == end->input(0))) return std::nullopt;  // weights used
+    for (const Value* in : n->inputs())
+      if (!behind.count(in->node()) && n != start && !shape_only(in)) return std::nullopt;  // a mask
+  }
+  (void)root;
+  return a;
+}
+
+int64_t plain_traced_attention_impl(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs) {
+  struct Site {
+    TracedAttention a;
+    std::string owner;
+  };
+  std::vector<Site> sites;
+  for (Node* n : g.nodes()) {
+    if (n->kind() != c10::aten::linear) continue;
+    auto w = attr_path(g, n->input(1));
+    if (!w) continue;
+    const std::string suffix = "in_proj_weight";
+    if (w->size() < suffix.size() || w->compare(w->size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    std::string owner = w->size() == suffix.size() ? "" : w->substr(0, w->size() - suffix.size() - 1);
+    auto m = module_of(module, g, n->input(1)->node()->input(0));
+    if (!m || graph::type_name(*m).find("MultiheadAttention") == std::string::npos) continue;
+    auto a = traced_attention(module, g, n, owner);
+    if (a) sites.push_back({*a, owner});
+  }
+  if (sites.empty()) return 0;
+  // Shapes of each query and of the tensors between: the heads show as a (.., N*H, hd) or
+  // (N, H, .., hd) view whose width H*hd is the q/k/v width.
+  std::vector<const Value*> wanted;
+  for (const auto& s : sites) {
+    wanted.push_back(s.a.start->input(0));
+    wanted.push_back(s.a.start->input(1));
+    for (Node* n : s.a.region)
+      for (const Value* v : n->outputs())
+        if (v->type()->cast<c10::TensorType>()) wanted.push_back(v);
+  }
+  auto values = run_for(module, g, inputs, wanted);
+  std::unordered_map<const Value*, std::vector<int64_t>> shape;
+  for (size_t i = 0; i < wanted.size(); ++i)
+    if (values[i].isTensor() && values[i].toTensor().defined()) shape[wanted[i]] = values[i].toTensor().sizes().vec();
+  std::vector<std::pair<Site*, Value*>> done;
+  for (auto& s : sites) {
+    auto q = shape.find(s.a.start->input(0));
+    auto w = shape.find(s.a.start->input(1));
+    if (q == shape.end() || w == shape.end() || q->second.size() != 3 || w->second.size() != 2 || w->second[0] % 3) continue;
+    int64_t tokens = q->second[0], batch = q->second[1], inner = w->second[0] / 3;
+    std::set<int64_t> heads;
+    for (Node* n : s.a.region)
+      for (const Value* v : n->outputs()) {
+        auto it = shape.find(v);
+        if (it == shape.end()) continue;
+        const auto& d = it->second;
+        if (d.size() == 3 && d[0] == tokens && d[1] % batch == 0 && d[1] / batch * d[2] == inner) heads.insert(d[1] / batch);
+        if (d.size() == 3 && d[1] == tokens && d[0] % batch == 0 && d[0] / batch * d[2] == inner) heads.insert(d[0] / batch);
+        if (d.size() == 4 && d[0] == batch && d[2] == tokens && d[1] * d[3] == inner) heads.insert(d[1]);
+      }
+    if (heads.size() > 1) heads.erase(1);  // q, k, v themselves are (L, N*1, H*hd)
+    if (heads.size() != 1 || *heads.begin() <= 0) continue;
+    int64_t h = *heads.begin();
+    torch::jit::WithInsertPoint guard(s.a.end);
+    std::vector<Value*> in = {s.a.start->input(0), g.insertConstant(h), g.insertConstant(inner / h),
+                              g.insertConstant(inner), s.a.start->input(1), s.a.start->input(2),
+                              s.a.end->input(1), s.a.end->input(2)};
+    Value* x = torch::jit::insertGraph(g, *function_graph("self_attention_seq_first"), in).at(0);
+    done.emplace_back(&s, x);
+  }
+  if (done.empty()) return 0;
+  // Keep a rewrite only where it gives the trace's own output on inputs (a causal flag, a scale
+  // or anything else the shapes don't show would differ here).
+  std::vector<const Value*> pairs;
+  for (auto& [s, x] : done) {
+    pairs.push_back(s->a.end->output());
+    pairs.push_back(x);
+  }
+  auto out = run_for(module, g, inputs, pairs);
+  int64_t kept = 0;
+  for (size_t i = 0; i < done.size(); ++i) {
+    const at::Tensor& want = out[2 * i].toTensor();
+    const at::Tensor& got = out[2 * i + 1].toTensor();
+    double range = want.abs().max().item<double>();
+    bool same = want.sizes() == got.sizes() && (want - got).abs().max().item<double>() <= 1e-5 * std::max(range, 1.0);
+    if (!same) continue;
+    done[i].first->a.end->output()->replaceAllUsesWith(done[i].second);
+    ++kept;
+  }
+  torch::jit::EliminateDeadCode(g.block());  // the replaced attentions, and rewrites not kept
+  return kept;
+}
+
 }  // namespace
 
 bool has_transformer(const torch::jit::Module& m) {
@@ -293,6 +498,10 @@ void inline_with_plain_transformers(const torch::jit::Module& module, Graph& g) 
   }
   torch::jit::Inline(g);
   replace_fused(g);
+}
+
+int64_t plain_traced_attention(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs) {
+  return plain_traced_attention_impl(module, g, inputs);
 }
 
 }  // namespace torchslim::structural

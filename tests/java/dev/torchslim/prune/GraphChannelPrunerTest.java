@@ -104,13 +104,16 @@ class GraphChannelPrunerTest {
     }
 
     @Test
-    void transformerPrunesItsFeedForwardAndSaysWhatStays() {
+    void transformerPrunesItsHeadsAndFeedForwardAndSaysWhatStays() {
+        // traced with gradients on: MultiheadAttention's general path, heads folded into the batch dim
         try (TensorScope scope = new TensorScope();
              ScriptModel m = ScriptModel.load(GraphModels.file("transformer", ".pt"))) {
             Tensor x = TensorData.readNpy(GraphModels.file("transformer", ".x.npy"));
             GraphChannelPruner.Analysis a = GraphChannelPruner.analyse(m, List.of(x));
             assertTrue(a.groups().stream().anyMatch(g -> g.layers().equals(List.of("encoder.linear1", "encoder.linear2"))),
                     a.toString());
+            assertTrue(a.groups().stream().anyMatch(g -> g.units() == 4 && g.width() == 24
+                    && g.layers().equals(List.of("encoder.self_attn", "encoder.self_attn.out_proj"))), a.toString());
             assertTrue(a.fixed().stream().anyMatch(f -> f.reason().contains("encoder.self_attn")), a.fixed().toString());
         }
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,7 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Whole attention heads and feed-forward units of nn.TransformerEncoder (real_models.py: 2 layers,
  * 128 wide, 4 heads, FFN 256), scripted (fast-path checks and branches) and traced under no_grad
- * (the fused aten::_transformer_encoder_layer_fwd): the plain-op rewrite gives the original's
+ * (the fused aten::_transformer_encoder_layer_fwd) or with gradients on (MultiheadAttention's general
+ * path, heads folded into the batch dim), and an nn.MultiheadAttention called directly (its bmm/softmax
+ * path, traced with gradients on): the plain-op rewrite gives the original's
  * outputs, heads leave as units of q, k, v rows and out_proj columns, and the pruned file loads
  * and runs in Python on the original input shape with the zeroed model's outputs.
  */
@@ -37,7 +40,7 @@ class GraphChannelPrunerTransformerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"transformer", "transformer.trace"})
+    @ValueSource(strings = {"transformer", "transformer.trace", "transformer.grad"})
     void headsAndFeedForwardUnitsLeaveAndPythonRunsTheResult(String name) throws Exception {
         Path file = model(name);
         Path xFile = file.resolveSibling(name + ".x.npy");
@@ -80,6 +83,45 @@ class GraphChannelPrunerTransformerTest {
             if (name.equals("transformer")) {  // a scripted MultiheadAttention keeps num_heads; it follows the heads left
                 assertEquals("[2,2]", c.path("num_heads").toString(), c.toString());
             }
+        }
+    }
+
+    @Test
+    void headsOfAMultiheadAttentionTracedWithGradientsLeave() throws Exception {
+        String name = "attention.grad";  // proj 32 -> 64, MultiheadAttention(64, 4) with need_weights, fc 64 -> 10
+        Path file = model(name);
+        Path xFile = file.resolveSibling(name + ".x.npy");
+        try (TensorScope scope = new TensorScope(); ScriptModel m = ScriptModel.load(file)) {
+            List<Tensor> example = List.of(TensorData.readNpy(xFile).narrow(0, 0, 2));
+            GraphChannelPruner.Analysis a = GraphChannelPruner.analyse(m, example);
+            assertTrue(a.groups().stream().anyMatch(g -> g.units() == 4 && g.width() == 48
+                    && g.layers().equals(List.of("attn", "attn.out_proj"))), a.toString());
+            GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of("l1", 0));
+            Path samePt = tmp.resolve("same.pt");
+            try (ScriptModel s = same.model()) {
+                s.save(samePt);
+            }
+            JsonNode c0 = check(file, samePt, xFile);
+            assertTrue(c0.path("runs").asBoolean() && c0.path("max_error_of_range").asDouble(1) <= 1e-5, c0.toString());
+
+            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
+            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
+            Path prunedPt = tmp.resolve("pruned.pt");
+            Path zeroedPt = tmp.resolve("zeroed.pt");
+            try (ScriptModel pruned = r.model(); ScriptModel zeroed = GraphChannelPruner.zeroChosen(m, example, null, o)) {
+                assertTrue(pruned.parameterCount() <= 0.6 * m.parameterCount(),
+                        name + ": params " + m.parameterCount() + " -> " + pruned.parameterCount());
+                pruned.save(prunedPt);
+                zeroed.save(zeroedPt);
+            }
+            assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("attn.in_proj_weight")
+                    && c.before().equals("192x64") && c.after().equals("96x64")), r.changes().toString());
+            assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("attn.out_proj.weight")
+                    && c.after().equals("64x32")), r.changes().toString());
+            JsonNode c = check(zeroedPt, prunedPt, xFile);
+            assertTrue(c.path("loads").asBoolean() && c.path("runs").asBoolean(), c.toString());
+            assertEquals(1.0, c.path("argmax_agreement").asDouble(), c.toString());
+            assertTrue(c.path("max_error_of_range").asDouble(1) <= 1e-5, c.toString());
         }
     }
 }
