@@ -2,7 +2,7 @@
 logits have margins (random-init ones have almost none; no pretrained weights can be downloaded here).
 
   trained_models.py train DIR [NAME...] [--budget SECONDS]
-        trains each model (or those named) for about SECONDS (default 150) with Adam and saves, per model:
+        trains each model (or those named) for SECONDS of wall time (default 150) with Adam and saves, per model:
         DIR/NAME.script.pt and DIR/NAME.trace.pt (CNNs; the same weights scripted and traced),
         DIR/NAME.pt (bert, lstm: one file; transformer: .pt scripted and .trace.pt traced),
         DIR/NAME.data.pt  {'x', 'y'}: 256 training rows (calibration),
@@ -104,15 +104,19 @@ def sequence_model(name):
 
 
 def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None):
-    """Adam at lr for about budget seconds (or max_steps), cosine-decayed over the step count estimated from the
-    first 5 steps' time (a shared machine can slow later steps: training stops at 2 x budget); returns the number
-    of steps."""
+    """Adam at lr, cosine-decayed over max_steps steps or, without max_steps, over budget seconds of wall time (the
+    shared machine's speed varies too much to fix a step count in advance); returns the number of steps."""
     torch.manual_seed(seed)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     order = torch.randperm(x.shape[0])
-    step, total, start, pos = 0, max_steps or 10 ** 9, time.time(), 0
-    while step < total and (max_steps is not None or time.time() - start < 2 * budget):
+    step, start, pos = 0, time.time(), 0
+    while True:
+        done = step / max_steps if max_steps else (time.time() - start) / budget
+        if done >= 1:
+            break
+        for group in opt.param_groups:
+            group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * done))
         if pos + batch > x.shape[0]:
             order, pos = torch.randperm(x.shape[0]), 0
         i = order[pos:pos + batch]
@@ -122,12 +126,8 @@ def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None):
         loss.backward()
         opt.step()
         step += 1
-        if step == 5 and max_steps is None:
-            total = max(20, int(budget / ((time.time() - start) / 5)))
-        for group in opt.param_groups:
-            group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(step / total, 1.0)))
         if step % 100 == 0 or step == 10:
-            print(f"  step {step}/{total} loss {loss.item():.3f} {time.time() - start:.0f}s", file=sys.stderr, flush=True)
+            print(f"  step {step} loss {loss.item():.3f} {time.time() - start:.0f}s", file=sys.stderr, flush=True)
     model.eval()
     return step
 
