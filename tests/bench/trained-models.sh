@@ -6,7 +6,7 @@
 # 1000 held-out rows; retention = top-1 agreement of int8 with fp32 on them; for static modes also Python's own
 # quantize_jit of the same file (same observer, same 256 calibration rows in batches of 16): its retention and the
 # largest logit difference between the two int8 models. Writes a markdown table.
-# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] tests/bench/trained-models.sh [DIR] [MODES...]
+# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [SKIP_BUILD=1] tests/bench/trained-models.sh [DIR] [MODES...]
 #   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat
 #   (default: static static-histogram dynamic qat). Models are trained once per DIR (about BUDGET s each).
 set -euo pipefail
@@ -16,14 +16,17 @@ dir=${1:-target/trained-models}; shift || true
 modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(static static-histogram dynamic qat)
 py=target/pyenv/bin/python
 mkdir -p "$dir/out"
-# One build, then a private copy of the jar: later rebuilds of this checkout don't touch the runs.
-mvn -q -DskipTests package -pl java/torchslim-cli -am
+# One build (SKIP_BUILD=1: use the checkout's jars as they are), then a private copy of the jar: later rebuilds of
+# this checkout don't touch the runs.
+[ -n "${SKIP_BUILD:-}" ] || mvn -q -DskipTests package -pl java/torchslim-cli -am
 cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
 lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
 cp "$lib" "$dir/torchslim.jar"
 cp="$dir/torchslim-cli.jar:$(sed "s|$PWD/$lib|$dir/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
 run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
-for m in resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer; do
+bases="resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer"
+[ -z "${MODELS:-}" ] || bases=$(for m in $MODELS; do m=${m%.script}; echo "${m%.trace}"; done | sort -u)
+for m in $bases; do
   [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" | tee -a "$dir/train.jsonl"
 done
 report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
