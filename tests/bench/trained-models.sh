@@ -6,7 +6,7 @@
 # 1000 held-out rows; retention = top-1 agreement of int8 with fp32 on them; for static modes also Python's own
 # quantize_jit of the same file (same observer, same 256 calibration rows in batches of 16): its retention and the
 # largest logit difference between the two int8 models. Writes a markdown table.
-# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [SKIP_BUILD=1] tests/bench/trained-models.sh [DIR] [MODES...]
+# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
 #   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat
 #   (default: static static-histogram dynamic qat). Models are trained once per DIR (about BUDGET s each).
 set -euo pipefail
@@ -15,6 +15,8 @@ cd "$root"
 dir=${1:-target/trained-models}; shift || true
 modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(static static-histogram dynamic qat)
 py=target/pyenv/bin/python
+# One thread per process on the shared machine (trained_models.py's note): LibTorch in the JVM reads OMP_NUM_THREADS.
+export OMP_NUM_THREADS=${THREADS:-1} TORCHSLIM_TRAIN_THREADS=${THREADS:-1}
 mkdir -p "$dir/out"
 # One build (SKIP_BUILD=1: use the checkout's jars as they are), then a private copy of the jar: later rebuilds of
 # this checkout don't touch the runs.
