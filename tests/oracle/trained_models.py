@@ -22,7 +22,7 @@ logits have margins (random-init ones have almost none; no pretrained weights ca
         (.npy) so the TorchSlim output can be compared with it (eval's max_diff_vs: add OUT as 4th argument).
 
 Models: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (torchvision, weights=None, num_classes=10,
-shufflenet_v2_x1_0) on Fashion-MNIST, grayscale repeated to 3 channels and resized to 32x32 (dataset-fashion-mnist,
+shufflenet_v2_x1_0) on Fashion-MNIST, grayscale repeated to 3 channels and resized to 32x32 (ShuffleNetV2: 64x64) (dataset-fashion-mnist,
 /usr/share/datasets/fashion-mnist or $TORCHSLIM_DATA); bert (real_models.Bert with a 4-class head), lstm
 (real_models.LstmClassifier) and transformer (real_models.Encoder) on a synthetic task: the class is the most
 frequent of 4 token ranges (bert) or of 10 prototype vectors (lstm, transformer; each step is one prototype plus
@@ -45,6 +45,10 @@ DATA = os.environ.get("TORCHSLIM_DATA", "/usr/share/datasets/fashion-mnist")
 CNNS = ("resnet18", "mobilenet_v2", "efficientnet_b0", "shufflenet_v2")
 SEQUENCE = ("bert", "lstm", "transformer")
 N_CALIB, N_EVAL = 256, 1000
+# Input side per CNN: 32 gives every model a 1x1 final feature map; ShuffleNetV2 then ends in a quantized
+# aten::mean over [2, 3] of a 1x1 quantized conv output, which LibTorch 2.13 refuses ("required rank 4 tensor to use
+# channels_last format", in Python's quantize_jit output too), so it is trained at 64 (2x2 final map).
+SIZE = {"shufflenet_v2": 64}
 # Threads for every sub-command ($TORCHSLIM_TRAIN_THREADS); one by default: on a machine shared with other jobs, two OpenMP threads that wait on each other at every op
 # made MobileNetV2's training step 15x slower than one thread (13 s against 0.6 s forward, measured 13:14 UTC).
 THREADS = int(os.environ.get("TORCHSLIM_TRAIN_THREADS", "1"))
@@ -149,9 +153,10 @@ def train(directory, names, budget):
         t0 = time.time()
         torch.manual_seed(1)
         if name in CNNS:
-            if fmnist is None:
-                fmnist = fashion("train", 32), fashion("t10k", 32)
-            (x, y), (tx, ty) = fmnist
+            size = SIZE.get(name, 32)
+            if fmnist is None or fmnist[0] != size:
+                fmnist = size, fashion("train", size), fashion("t10k", size)
+            _, (x, y), (tx, ty) = fmnist
             calib, held = (x[:N_CALIB].contiguous(), y[:N_CALIB]), (tx[:N_EVAL].contiguous(), ty[:N_EVAL])
             m = cnn(name)
         else:
