@@ -63,12 +63,15 @@ for f in "${files[@]}"; do
     fi
     pyline='{}'
     compare=()
+    rm -f "$dir/out/$name.$mode.python.npy"
     if [ "$mode" = static ] || [ "$mode" = static-histogram ]; then
       pyline=$("$py" tests/oracle/trained_models.py python-int8 "$f" "$dir/$base.data.pt" "$dir/$base.eval.pt" \
-        "$observer" "$dir/out/$name.$mode.python.npy" 2>/dev/null | tail -n 1)
+        "$observer" "$dir/out/$name.$mode.python.npy" 2>/dev/null | tail -n 1) \
+        || pyline="{\"error\": \"Python's quantize_jit crashed: exit status $?\"}"
       [ -f "$dir/out/$name.$mode.python.npy" ] && compare=("$dir/out/$name.$mode.python.npy")
     fi
-    line=$("$py" tests/oracle/trained_models.py eval "$f" "$out" "$dir/$base.eval.pt" "${compare[@]}" 2>/dev/null | tail -n 1)
+    line=$("$py" tests/oracle/trained_models.py eval "$f" "$out" "$dir/$base.eval.pt" "${compare[@]}" 2>/dev/null | tail -n 1) \
+      || line="{\"error\": \"Python exited with status $?\"}"
     "$py" - "$line" "$pyline" "$name" "$mode" "$(stat -c %s "$f") -> $(stat -c %s "$out")" >> "$report" <<'EOF'
 import json, sys
 r, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
