@@ -10,20 +10,20 @@ logits have margins (random-init ones have almost none; no pretrained weights ca
         prints one JSON line per model with its fp32 accuracy on the held-out rows.
   trained_models.py small DIR [--steps N]
         the CI model: a residual CNN (SmallResNet: strided stem, two of graph_models.py's residual blocks) trained N
-        (default 300) steps on Fashion-MNIST
-        (3x28x28), scripted: DIR/trained_resnet.pt, .data.pt (256 training rows), .eval.pt (500 test rows),
+        (default 300) steps on Fashion-MNIST (3x28x28), scripted: DIR/trained_resnet.pt, .data.pt (256 training rows), .eval.pt (500 test rows),
         .eval.x.npy (the same inputs for Java).
-  trained_models.py eval REF OUT EVAL
+  trained_models.py eval REF OUT EVAL [PY.npy]
         one JSON line: OUT (a TorchSlim output) loads and runs in Python, its quantized op count, accuracy of REF
-        and OUT on EVAL's labels, and top-1 agreement of OUT with REF (the retention).
+        and OUT on EVAL's labels, top-1 agreement of OUT with REF (the retention), and with PY.npy (logits saved by
+        python-int8) the largest difference between OUT's logits and Python's int8 model's.
   trained_models.py python-int8 REF DATA EVAL [minmax|histogram] [OUT]
         Python's own quantize_jit of REF (activation observer MinMax or Histogram with reduce_range, per-channel
         weights, DATA's x in batches of 16): one JSON line with its retention on EVAL; OUT saves its logits
-        (.npy) so the TorchSlim output can be compared with it (eval's max_diff_vs: add OUT as 4th argument).
+        (.npy) for eval's PY.npy.
 
 Models: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (torchvision, weights=None, num_classes=10,
-shufflenet_v2_x1_0) on Fashion-MNIST, grayscale repeated to 3 channels and resized to 32x32 (ShuffleNetV2: 64x64) (dataset-fashion-mnist,
-/usr/share/datasets/fashion-mnist or $TORCHSLIM_DATA); bert (real_models.Bert with a 4-class head), lstm
+shufflenet_v2_x1_0) on Fashion-MNIST (dataset-fashion-mnist, /usr/share/datasets/fashion-mnist or
+$TORCHSLIM_DATA), grayscale repeated to 3 channels and resized to 32x32 (ShuffleNetV2: 64x64); bert (real_models.Bert with a 4-class head), lstm
 (real_models.LstmClassifier) and transformer (real_models.Encoder) on a synthetic task: the class is the most
 frequent of 4 token ranges (bert) or of 10 prototype vectors (lstm, transformer; each step is one prototype plus
 noise); rows with a tie are dropped."""
@@ -49,8 +49,9 @@ N_CALIB, N_EVAL = 256, 1000
 # aten::mean over [2, 3] of a 1x1 quantized conv output, which LibTorch 2.13 refuses ("required rank 4 tensor to use
 # channels_last format", in Python's quantize_jit output too), so it is trained at 64 (2x2 final map).
 SIZE = {"shufflenet_v2": 64}
-# Threads for every sub-command ($TORCHSLIM_TRAIN_THREADS); one by default: on a machine shared with other jobs, two OpenMP threads that wait on each other at every op
-# made MobileNetV2's training step 15x slower than one thread (13 s against 0.6 s forward, measured 13:14 UTC).
+# Threads for every sub-command ($TORCHSLIM_TRAIN_THREADS); one by default: on a machine shared with other jobs,
+# two OpenMP threads that wait on each other at every op made MobileNetV2's training step 15x slower than one
+# thread (13 s against 0.6 s forward, measured 13:14 UTC).
 THREADS = int(os.environ.get("TORCHSLIM_TRAIN_THREADS", "1"))
 
 
