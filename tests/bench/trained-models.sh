@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Fourth acceptance pass of issue "Any model": int8 top-1 retention on TRAINED real architectures
+# (tests/oracle/trained_models.py: torchvision CNNs on Fashion-MNIST, BERT / LSTM / TransformerEncoder on a
+# synthetic task; random-init models have no logit margin, see docs/benchmarks.md). For every file and mode:
+# ./torchslim quantize, then in Python: the output loads, runs, has quantized ops; fp32 and int8 accuracy on
+# 1000 held-out rows; retention = top-1 agreement of int8 with fp32 on them; for static modes also Python's own
+# quantize_jit of the same file (same observer, same 256 calibration rows in batches of 16): its retention and the
+# largest logit difference between the two int8 models. Writes a markdown table.
+# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
+#   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat
+#   (default: static static-histogram dynamic qat). Models are trained once per DIR (about BUDGET s each).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+dir=${1:-target/trained-models}; shift || true
+modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(static static-histogram dynamic qat)
+py=target/pyenv/bin/python
+# One thread per process on the shared machine (trained_models.py's note): LibTorch in the JVM reads OMP_NUM_THREADS.
+export OMP_NUM_THREADS=${THREADS:-1} TORCHSLIM_TRAIN_THREADS=${THREADS:-1}
+mkdir -p "$dir/out"
+# One build (SKIP_BUILD=1: use the checkout's jars as they are), then a private copy of the jar: later rebuilds of
+# this checkout don't touch the runs.
+[ -n "${SKIP_BUILD:-}" ] || mvn -q -DskipTests package -pl java/torchslim-cli -am
+cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
+lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
+cp "$lib" "$dir/torchslim.jar"
+cp="$dir/torchslim-cli.jar:$(sed "s|$PWD/$lib|$dir/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
+run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
+bases="resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer"
+[ -z "${MODELS:-}" ] || bases=$(for m in $MODELS; do m=${m%.script}; echo "${m%.trace}"; done | sort -u)
+for m in $bases; do
+  [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" | tee -a "$dir/train.jsonl"
+done
+report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
+echo "| model | mode | exit | quantized ops | fp32 accuracy | int8 accuracy | retention (TorchSlim) | retention (Python quantize_jit) | max abs diff TorchSlim vs Python | size in -> out (bytes) |" > "$report"
+echo "|---|---|---|---|---|---|---|---|---|---|" >> "$report"
+files=()
+if [ -n "${MODELS:-}" ]; then for m in $MODELS; do files+=("$dir/$m.pt"); done; else files=("$dir"/*.pt); fi
+for f in "${files[@]}"; do
+  case "$f" in *.data.pt|*.eval.pt) continue;; esac
+  name=$(basename "$f" .pt)
+  base=${name%.script}; base=${base%.trace}
+  for mode in "${modes[@]}"; do
+    out="$dir/out/$name.$mode.pt"
+    rm -f "$out"
+    args=(--mode "${mode%%-*}")
+    observer=minmax
+    case "$mode" in
+      static*) args+=(--data "$dir/$base.data.pt" --batch 16 --calib 16);;
+      qat) args+=(--data "$dir/$base.data.pt" --batch 16 --epochs 1 --loss ce --lr 1e-4);;
+    esac
+    case "$mode" in
+      static-histogram) args+=(--observer histogram); observer=histogram;;
+      static-per-tensor) args+=(--per-tensor);;
+    esac
+    set +e
+    run quantize --in "$f" --out "$out" "${args[@]}" > "$dir/out/$name.$mode.log" 2>&1
+    rc=$?
+    set -e
+    if [ $rc -ne 0 ]; then
+      echo "| $name | $mode | $rc | - | - | - | - | - | - | $(tail -n 1 "$dir/out/$name.$mode.log" | tr '|' '/' | cut -c1-120) |" >> "$report"
+      continue
+    fi
+    pyline='{}'
+    compare=()
+    rm -f "$dir/out/$name.$mode.python.npy"
+    if [ "$mode" = static ] || [ "$mode" = static-histogram ]; then
+      pyline=$("$py" tests/oracle/trained_models.py python-int8 "$f" "$dir/$base.data.pt" "$dir/$base.eval.pt" \
+        "$observer" "$dir/out/$name.$mode.python.npy" 2>/dev/null | tail -n 1) \
+        || pyline="{\"error\": \"Python's quantize_jit crashed: exit status $?\"}"
+      [ -f "$dir/out/$name.$mode.python.npy" ] && compare=("$dir/out/$name.$mode.python.npy")
+    fi
+    line=$("$py" tests/oracle/trained_models.py eval "$f" "$out" "$dir/$base.eval.pt" "${compare[@]}" 2>/dev/null | tail -n 1) \
+      || line="{\"error\": \"Python exited with status $?\"}"
+    "$py" - "$line" "$pyline" "$name" "$mode" "$(stat -c %s "$f") -> $(stat -c %s "$out")" >> "$report" <<'EOF'
+import json, sys
+r, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+f = lambda v: "-" if v is None else "%.3f" % v
+py = p.get("error", "-")[:60] if "retention" not in p else f(p["retention"])
+diff = r.get("max_diff_vs_python_int8")
+print("| %s | %s | 0 | %s | %s | %s | %s | %s | %s | %s |" % (sys.argv[3], sys.argv[4],
+      r.get("quantized_ops", r.get("error", "-")), f(r.get("fp32_accuracy")), f(r.get("accuracy")),
+      f(r.get("retention")), py, "-" if diff is None else "%.2g" % diff, sys.argv[5]))
+EOF
+  done
+done
+cat "$report"
