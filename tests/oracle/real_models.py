@@ -167,6 +167,17 @@ def python_int8(ref_file, mode, data_file):
     return quantize_jit(model, {"": qconfig}, calibrate, [calib])
 
 
+def quantized_ops(m):
+    """The quantized:: (and aten::quantized_*) ops of a loaded module's inlined forward, one level of blocks deep."""
+    g = m.graph.copy()
+    torch._C._jit_pass_inline(g)
+    kinds = [n.kind() for n in g.nodes()]
+    for n in g.nodes():
+        for b in n.blocks():
+            kinds += [k.kind() for k in b.nodes()]
+    return sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
+
+
 def check(ref_file, out_file, x_file, mode=None, data_file=None):
     x = torch.from_numpy(np.load(x_file))
     result = {"file": out_file, "loads": False, "runs": False}
@@ -182,13 +193,7 @@ def check(ref_file, out_file, x_file, mode=None, data_file=None):
             got = got[0]
         got = got.float()
         result["runs"] = True
-        g = m.graph.copy()
-        torch._C._jit_pass_inline(g)
-        kinds = [n.kind() for n in g.nodes()]
-        for n in g.nodes():
-            for b in n.blocks():
-                kinds += [k.kind() for k in b.nodes()]
-        result["quantized_ops"] = sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
+        result["quantized_ops"] = quantized_ops(m)
         result["argmax_agreement"] = float((got.argmax(1) == want.argmax(1)).float().mean())
         result["num_heads"] = [sub.num_heads for _, sub in m.named_modules()
                                if getattr(sub, "original_name", "") == "MultiheadAttention" and hasattr(sub, "num_heads")]

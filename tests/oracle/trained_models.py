@@ -233,13 +233,7 @@ def evaluate(ref_file, out_file, eval_file, compare_file=None):
         result["loads"] = True
         got = logits(m, x)
         result["runs"] = True
-        g = m.graph.copy()
-        torch._C._jit_pass_inline(g)
-        kinds = [n.kind() for n in g.nodes()]
-        for n in g.nodes():
-            for b in n.blocks():
-                kinds += [k.kind() for k in b.nodes()]
-        result["quantized_ops"] = sum(1 for k in kinds if k.startswith("quantized::") or k.startswith("aten::quantized_"))
+        result["quantized_ops"] = real_models.quantized_ops(m)
         result["fp32_accuracy"] = float((want.argmax(1) == y).float().mean())
         result["accuracy"] = float((got.argmax(1) == y).float().mean())
         result["retention"] = float((got.argmax(1) == want.argmax(1)).float().mean())

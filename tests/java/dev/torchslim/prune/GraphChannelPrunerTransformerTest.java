@@ -53,33 +53,14 @@ class GraphChannelPrunerTransformerTest {
                 assertTrue(a.groups().stream().anyMatch(g -> g.units() == 256
                         && g.layers().equals(List.of(layer + ".linear1", layer + ".linear2"))), a.toString());
             }
-            // amount 0: the plain-op rewrite alone gives PyTorch's outputs
-            GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of("l1", 0));
-            Path samePt = tmp.resolve("same.pt");
-            try (ScriptModel s = same.model()) {
-                s.save(samePt);
-            }
-            JsonNode c0 = check(file, samePt, xFile);
-            assertTrue(c0.path("runs").asBoolean() && c0.path("max_error_of_range").asDouble(1) <= 1e-5, c0.toString());
-
-            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
-            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
-            Path prunedPt = tmp.resolve("pruned.pt");
-            Path zeroedPt = tmp.resolve("zeroed.pt");
-            try (ScriptModel pruned = r.model(); ScriptModel zeroed = GraphChannelPruner.zeroChosen(m, example, null, o)) {
-                assertTrue(pruned.parameterCount() <= 0.6 * m.parameterCount(),
-                        name + ": params " + m.parameterCount() + " -> " + pruned.parameterCount());
-                pruned.save(prunedPt);
-                zeroed.save(zeroedPt);
-            }
+            // amount 0: the plain-op rewrite alone gives PyTorch's outputs; 0.5: the zeroed model's
+            Pruned p = pruneAndCheck(name, file, xFile, m, example);
+            GraphChannelPruner.Result r = p.result();
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.layers.1.self_attn.in_proj_weight")
                     && c.before().equals("384x128") && c.after().equals("192x128")), r.changes().toString());
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.layers.0.self_attn.out_proj.weight")
                     && c.after().equals("128x64")), r.changes().toString());
-            JsonNode c = check(zeroedPt, prunedPt, xFile);
-            assertTrue(c.path("loads").asBoolean() && c.path("runs").asBoolean(), c.toString());
-            assertEquals(1.0, c.path("argmax_agreement").asDouble(), c.toString());
-            assertTrue(c.path("max_error_of_range").asDouble(1) <= 1e-5, c.toString());
+            JsonNode c = p.check();
             if (name.equals("transformer")) {  // a scripted MultiheadAttention keeps num_heads; it follows the heads left
                 assertEquals("[2,2]", c.path("num_heads").toString(), c.toString());
             }
@@ -96,32 +77,44 @@ class GraphChannelPrunerTransformerTest {
             GraphChannelPruner.Analysis a = GraphChannelPruner.analyse(m, example);
             assertTrue(a.groups().stream().anyMatch(g -> g.units() == 4 && g.width() == 48
                     && g.layers().equals(List.of("attn", "attn.out_proj"))), a.toString());
-            GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of("l1", 0));
-            Path samePt = tmp.resolve("same.pt");
-            try (ScriptModel s = same.model()) {
-                s.save(samePt);
-            }
-            JsonNode c0 = check(file, samePt, xFile);
-            assertTrue(c0.path("runs").asBoolean() && c0.path("max_error_of_range").asDouble(1) <= 1e-5, c0.toString());
-
-            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
-            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
-            Path prunedPt = tmp.resolve("pruned.pt");
-            Path zeroedPt = tmp.resolve("zeroed.pt");
-            try (ScriptModel pruned = r.model(); ScriptModel zeroed = GraphChannelPruner.zeroChosen(m, example, null, o)) {
-                assertTrue(pruned.parameterCount() <= 0.6 * m.parameterCount(),
-                        name + ": params " + m.parameterCount() + " -> " + pruned.parameterCount());
-                pruned.save(prunedPt);
-                zeroed.save(zeroedPt);
-            }
+            GraphChannelPruner.Result r = pruneAndCheck(name, file, xFile, m, example).result();
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("attn.in_proj_weight")
                     && c.before().equals("192x64") && c.after().equals("96x64")), r.changes().toString());
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("attn.out_proj.weight")
                     && c.after().equals("64x32")), r.changes().toString());
-            JsonNode c = check(zeroedPt, prunedPt, xFile);
-            assertTrue(c.path("loads").asBoolean() && c.path("runs").asBoolean(), c.toString());
-            assertEquals(1.0, c.path("argmax_agreement").asDouble(), c.toString());
-            assertTrue(c.path("max_error_of_range").asDouble(1) <= 1e-5, c.toString());
         }
+    }
+
+    /** A pruning result and Python's comparison of the pruned file with the zeroed model. */
+    private record Pruned(GraphChannelPruner.Result result, JsonNode check) {}
+
+    /**
+     * Amount 0 (the plain-op rewrite alone) gives PyTorch's outputs; amount 0.5 removes at least 40% of
+     * the parameters, and Python loads and runs the pruned file with the zeroed model's outputs.
+     */
+    private Pruned pruneAndCheck(String name, Path file, Path xFile, ScriptModel m, List<Tensor> example) throws Exception {
+        GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of("l1", 0));
+        Path samePt = tmp.resolve("same.pt");
+        try (ScriptModel s = same.model()) {
+            s.save(samePt);
+        }
+        JsonNode c0 = check(file, samePt, xFile);
+        assertTrue(c0.path("runs").asBoolean() && c0.path("max_error_of_range").asDouble(1) <= 1e-5, c0.toString());
+
+        GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
+        GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
+        Path prunedPt = tmp.resolve("pruned.pt");
+        Path zeroedPt = tmp.resolve("zeroed.pt");
+        try (ScriptModel pruned = r.model(); ScriptModel zeroed = GraphChannelPruner.zeroChosen(m, example, null, o)) {
+            assertTrue(pruned.parameterCount() <= 0.6 * m.parameterCount(),
+                    name + ": params " + m.parameterCount() + " -> " + pruned.parameterCount());
+            pruned.save(prunedPt);
+            zeroed.save(zeroedPt);
+        }
+        JsonNode c = check(zeroedPt, prunedPt, xFile);
+        assertTrue(c.path("loads").asBoolean() && c.path("runs").asBoolean(), c.toString());
+        assertEquals(1.0, c.path("argmax_agreement").asDouble(), c.toString());
+        assertTrue(c.path("max_error_of_range").asDouble(1) <= 1e-5, c.toString());
+        return new Pruned(r, c);
     }
 }

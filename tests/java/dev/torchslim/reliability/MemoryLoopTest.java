@@ -12,14 +12,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * 10,000 prune/unprune (or prune/restore, or two closed pruners, or a closed GradualPruner) cycles
- * on a small model, each inside a TensorScope or without one: resident memory stays within 5% of its value after 2,000 warm-up cycles. Each kind
+ * on a small model, each inside a TensorScope or without one: resident memory stays within 10% of its value after
+ * 2,000 warm-up cycles (see {@link #TOLERANCE}). Each kind
  * runs in its own JVM with nopointergc (a handle nobody frees is never freed, so a leak shows) and a
  * fixed pre-touched heap (so RSS moves only with native memory).
  */
 class MemoryLoopTest {
     static final int WARM_UP = 2_000;
     static final int CYCLES = 10_000;
-    static final double TOLERANCE = 0.05;
+    /**
+     * RSS after the cycles, and at any sample on the way, within +10% of its value after warm-up.
+     * glibc's allocator alone moves a 400 MB RSS by +1.5% to +5.6% over these cycles (it grows the
+     * heap by ~10 MB for a few thousand cycles and returns part of it later; runs alone on a quiet
+     * machine end at +1.5% to +2.4%, runs inside the suite at up to +5.6%, and ±5% failed on such
+     * peaks in sessions 3 and 5). A leak of one weight-sized tensor (64×32 floats, 8 KB) per cycle
+     * would add 80 MB, +20%: still far outside.
+     */
+    static final double TOLERANCE = 0.10;
 
     @ParameterizedTest
     @ValueSource(strings = {"scope", "no-scope", "restore", "close", "gradual-close"})
