@@ -1,8 +1,10 @@
 #include "graph/walk.h"
 
 #include <regex>
+#include <unordered_map>
 #include <unordered_set>
 
+#include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
@@ -139,6 +141,35 @@ void fold_training_flag(const torch::jit::Module& module, bool training) {
     torch::jit::ConstantPropagation(g);
     torch::jit::EliminateDeadCode(g);
   }
+}
+
+std::vector<c10::IValue> run_returning(const torch::jit::Module& module, torch::jit::Graph& g,
+                                       const std::vector<at::Tensor>& inputs,
+                                       const std::vector<const torch::jit::Value*>& wanted) {
+  auto probe = g.copy();
+  std::unordered_map<const torch::jit::Value*, torch::jit::Value*> copy_of;
+  for (size_t i = 0; i < g.inputs().size(); ++i) copy_of[g.inputs()[i]] = probe->inputs()[i];
+  auto on = g.nodes().begin();
+  for (torch::jit::Node* cn : probe->nodes()) {
+    for (size_t i = 0; i < on->outputs().size(); ++i) copy_of[on->outputs()[i]] = cn->outputs()[i];
+    ++on;
+  }
+  std::vector<torch::jit::Value*> outs;
+  for (const torch::jit::Value* v : wanted) outs.push_back(copy_of.at(v));
+  torch::jit::Node* tuple = probe->createTuple(outs);
+  probe->appendNode(tuple);
+  while (!probe->outputs().empty()) probe->eraseOutput(0);
+  probe->registerOutput(tuple->output());
+  torch::jit::GraphFunction fn("probe", probe, nullptr);
+  torch::jit::Stack stack;
+  stack.emplace_back(module._ivalue());
+  for (const auto& t : inputs) stack.emplace_back(t);
+  {
+    at::NoGradGuard no_grad;
+    fn.run(stack);
+  }
+  auto items = stack.back().toTupleRef().elements();
+  return std::vector<c10::IValue>(items.begin(), items.end());
 }
 
 }  // namespace torchslim::graph

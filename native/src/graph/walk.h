@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/ir.h>
@@ -35,6 +36,12 @@ std::vector<std::shared_ptr<torch::jit::Graph>> all_graphs(const torch::jit::Mod
 /// switches). For models that will only run in that mode; the module's types must be its own
 /// (Module::clone()).
 void fold_training_flag(const torch::jit::Module& module, bool training);
+
+/// The run-time values of some top-level values of g (graph inputs or node outputs of module's
+/// forward graph g) on inputs: a copy of g that returns them as a tuple, run once without gradients.
+std::vector<c10::IValue> run_returning(const torch::jit::Module& module, torch::jit::Graph& g,
+                                       const std::vector<at::Tensor>& inputs,
+                                       const std::vector<const torch::jit::Value*>& wanted);
 
 /// module.clone() (new types, so a rewrite leaves the source's code alone) whose parameters take
 /// gradients as the source's do: a clone made under NoGradGuard would otherwise drop the flag.

@@ -34,37 +34,13 @@ DependencyGraph::DependencyGraph(torch::jit::Module module, std::shared_ptr<torc
 void DependencyGraph::probe_shapes(const std::vector<at::Tensor>& inputs) {
   TORCH_CHECK(graph_->inputs().size() == inputs.size() + 1, "the model's forward takes ",
               graph_->inputs().size() - 1, " inputs; ", inputs.size(), " given");
-  // A copy of the graph that also returns every tensor it computes (top level, in node order).
-  auto probe = graph_->copy();
+  // Every tensor the graph computes (top level, in node order), from one run.
   std::vector<const Value*> originals;
-  std::vector<Value*> copies;
-  for (size_t i = 1; i < graph_->inputs().size(); ++i) {
-    originals.push_back(graph_->inputs()[i]);
-    copies.push_back(probe->inputs()[i]);
-  }
-  auto on = graph_->nodes().begin();
-  for (Node* cn : probe->nodes()) {
-    Node* n = *on;
-    ++on;
-    for (size_t i = 0; i < n->outputs().size(); ++i)
-      if (n->outputs()[i]->type()->cast<c10::TensorType>()) {
-        originals.push_back(n->outputs()[i]);
-        copies.push_back(cn->outputs()[i]);
-      }
-  }
-  Node* tuple = probe->createTuple(copies);
-  probe->appendNode(tuple);
-  while (!probe->outputs().empty()) probe->eraseOutput(0);
-  probe->registerOutput(tuple->output());
-  torch::jit::GraphFunction fn("shape_probe", probe, nullptr);
-  torch::jit::Stack stack;
-  stack.emplace_back(module_._ivalue());
-  for (const auto& t : inputs) stack.emplace_back(t);
-  {
-    at::NoGradGuard no_grad;
-    fn.run(stack);
-  }
-  auto values = stack.back().toTupleRef().elements();
+  for (size_t i = 1; i < graph_->inputs().size(); ++i) originals.push_back(graph_->inputs()[i]);
+  for (const Node* n : graph_->nodes())
+    for (const Value* out : n->outputs())
+      if (out->type()->cast<c10::TensorType>()) originals.push_back(out);
+  auto values = graph::run_returning(module_, *graph_, inputs, originals);
   for (size_t i = 0; i < originals.size(); ++i)
     if (values[i].isTensor() && values[i].toTensor().defined())
       shapes_[originals[i]] = values[i].toTensor().sizes().vec();

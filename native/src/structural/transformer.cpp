@@ -284,34 +284,6 @@ std::optional<std::string> attr_path(const Graph& g, const Value* v) {
   return path;
 }
 
-/// The run-time values of some top-level values of g (graph inputs or node outputs) on inputs:
-/// a copy of g that returns them, run once without gradients.
-std::vector<c10::IValue> run_for(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs,
-                                 const std::vector<const Value*>& wanted) {
-  auto probe = g.copy();
-  std::unordered_map<const Value*, Value*> copy_of;
-  for (size_t i = 0; i < g.inputs().size(); ++i) copy_of[g.inputs()[i]] = probe->inputs()[i];
-  auto on = g.nodes().begin();
-  for (Node* cn : probe->nodes()) {
-    for (size_t i = 0; i < on->outputs().size(); ++i) copy_of[on->outputs()[i]] = cn->outputs()[i];
-    ++on;
-  }
-  std::vector<Value*> outs;
-  for (const Value* v : wanted) outs.push_back(copy_of.at(v));
-  Node* tuple = probe->createTuple(outs);
-  probe->appendNode(tuple);
-  while (!probe->outputs().empty()) probe->eraseOutput(0);
-  probe->registerOutput(tuple->output());
-  torch::jit::GraphFunction fn("attention_probe", probe, nullptr);
-  torch::jit::Stack stack;
-  stack.emplace_back(module._ivalue());
-  for (const auto& t : inputs) stack.emplace_back(t);
-  at::NoGradGuard no_grad;
-  fn.run(stack);
-  auto items = stack.back().toTupleRef().elements();
-  return std::vector<c10::IValue>(items.begin(), items.end());
-}
-
 /// Whether v is a size computation only (constants, aten::size of any tensor, and arithmetic on
 /// those, as a trace records num_heads and head_dim), not data such as a mask.
 bool shape_only(const Value* v, int depth = 0) {
@@ -336,8 +308,7 @@ struct TracedAttention {
   std::vector<Node*> region;
 };
 
-std::optional<TracedAttention> traced_attention(const torch::jit::Module& root, Graph& g, Node* start,
-                                                const std::string& owner) {
+std::optional<TracedAttention> traced_attention(Graph& g, Node* start, const std::string& owner) {
   Node* end = nullptr;
   for (Node* n : g.nodes()) {
     if (n->kind() != c10::aten::linear) continue;
@@ -375,11 +346,12 @@ std::optional<TracedAttention> traced_attention(const torch::jit::Module& root, 
     for (const Value* in : n->inputs())
       if (!behind.count(in->node()) && n != start && !shape_only(in)) return std::nullopt;  // a mask
   }
-  (void)root;
   return a;
 }
 
-int64_t plain_traced_attention_impl(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs) {
+}  // namespace
+
+int64_t plain_traced_attention(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs) {
   struct Site {
     TracedAttention a;
     std::string owner;
@@ -394,7 +366,7 @@ int64_t plain_traced_attention_impl(const torch::jit::Module& module, Graph& g, 
     std::string owner = w->size() == suffix.size() ? "" : w->substr(0, w->size() - suffix.size() - 1);
     auto m = module_of(module, g, n->input(1)->node()->input(0));
     if (!m || graph::type_name(*m).find("MultiheadAttention") == std::string::npos) continue;
-    auto a = traced_attention(module, g, n, owner);
+    auto a = traced_attention(g, n, owner);
     if (a) sites.push_back({*a, owner});
   }
   if (sites.empty()) return 0;
@@ -408,7 +380,7 @@ int64_t plain_traced_attention_impl(const torch::jit::Module& module, Graph& g, 
       for (const Value* v : n->outputs())
         if (v->type()->cast<c10::TensorType>()) wanted.push_back(v);
   }
-  auto values = run_for(module, g, inputs, wanted);
+  auto values = graph::run_returning(module, g, inputs, wanted);
   std::unordered_map<const Value*, std::vector<int64_t>> shape;
   for (size_t i = 0; i < wanted.size(); ++i)
     if (values[i].isTensor() && values[i].toTensor().defined()) shape[wanted[i]] = values[i].toTensor().sizes().vec();
@@ -446,7 +418,7 @@ int64_t plain_traced_attention_impl(const torch::jit::Module& module, Graph& g, 
     pairs.push_back(s->a.end->output());
     pairs.push_back(x);
   }
-  auto out = run_for(module, g, inputs, pairs);
+  auto out = graph::run_returning(module, g, inputs, pairs);
   int64_t kept = 0;
   for (size_t i = 0; i < done.size(); ++i) {
     const at::Tensor& want = out[2 * i].toTensor();
@@ -460,8 +432,6 @@ int64_t plain_traced_attention_impl(const torch::jit::Module& module, Graph& g, 
   torch::jit::EliminateDeadCode(g.block());  // the replaced attentions, and rewrites not kept
   return kept;
 }
-
-}  // namespace
 
 bool has_transformer(const torch::jit::Module& m) {
   for (const auto& sub : m.modules()) {
@@ -498,10 +468,6 @@ void inline_with_plain_transformers(const torch::jit::Module& module, Graph& g) 
   }
   torch::jit::Inline(g);
   replace_fused(g);
-}
-
-int64_t plain_traced_attention(const torch::jit::Module& module, Graph& g, const std::vector<at::Tensor>& inputs) {
-  return plain_traced_attention_impl(module, g, inputs);
 }
 
 }  // namespace torchslim::structural
