@@ -1,12 +1,12 @@
 package dev.torchslim.lowrank;
 
-import dev.torchslim.sensitivity.SelectionMethod;
 import dev.torchslim.core.Progress;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.sensitivity.DataLoss;
 import dev.torchslim.sensitivity.GreedySelection;
+import dev.torchslim.sensitivity.SelectionMethod;
 import dev.torchslim.train.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,13 +125,13 @@ public final class Sensitivity {
     public record Selection(SelectionMethod method, double setting, double budget, double threshold, boolean budgetMet,
             Map<String, Point> chosen, long paramsBefore, long paramsAfter, List<String> notes) {
         /**
-     * The selection's name in reports: "greedy", or "uniform" and its setting.
-     *
-     * @return e.g. "greedy" or "uniform 0.4"
-     */
-    public String how() {
-        return method == SelectionMethod.GREEDY ? "greedy" : "uniform " + setting;
-    }
+         * The selection's name in reports: "greedy", or "uniform" and its setting.
+         *
+         * @return e.g. "greedy" or "uniform 0.4"
+         */
+        public String how() {
+            return method.describe(setting);
+        }
 
         /**
          * The choice as a rank policy for {@link LowRank#apply}.
@@ -175,30 +175,27 @@ public final class Sensitivity {
         try (ScriptModel copy = model.copy()) {
             double base = loss(copy, data, loss, batchSize);
             List<LinearLayer> linears = LowRank.linearLayers(copy);
-            List<ConvLayer> convs = config.conv() == ConvFactorization.NONE ? List.of() : LowRank.convLayers(copy);
-            Progress.Task progress = Progress.task("low-rank sensitivity", linears.size()
-                    + convs.stream().filter(c -> c.problem().isEmpty()).count());
-            for (LinearLayer l : linears) {
-                Layer layer = new Layer(l.name(), Kind.LINEAR, l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
-                List<int[]> ranks = new ArrayList<>();
-                for (int i = 0; i < fs.length; i++) {
-                    double f = fs[i];
-                    int r = Math.max(1, (int) Math.round(f * l.maxRank()));
-                    ranks.add(new int[] {r, r, i, (int) Math.min(Integer.MAX_VALUE, l.factorParams(r))});
-                }
-                measureLayer(copy, layer, ranks, w -> (rk) -> {
-                    TruncatedSvd s = TruncatedSvd.compute(w, rk[0], config.method(), config.powerIterations(), config.seed());
-                    return s.u().mul(s.s().unsqueeze(0)).mm(s.vh()).to(w.scalar_type());
-                }, fs, data, loss, batchSize, layers, points);
-                progress.step();
-            }
-            if (config.conv() != ConvFactorization.NONE) {
-                for (ConvLayer c : convs) {
-                    if (!c.problem().isEmpty()) {
-                        continue;
+            // Convs that can be factorized (those with a problem are left out of the table).
+            List<ConvLayer> convs = config.conv() == ConvFactorization.NONE ? List.of()
+                    : LowRank.convLayers(copy).stream().filter(c -> c.problem().isEmpty()).toList();
+            Kind convKind = config.conv() == ConvFactorization.SPATIAL ? Kind.SPATIAL : Kind.TUCKER;
+            try (Progress.Task progress = Progress.task("low-rank sensitivity", linears.size() + convs.size())) {
+                for (LinearLayer l : linears) {
+                    Layer layer = new Layer(l.name(), Kind.LINEAR, l.outFeatures() + "x" + l.inFeatures(), l.className(), l.denseParams());
+                    List<int[]> ranks = new ArrayList<>();
+                    for (int i = 0; i < fs.length; i++) {
+                        double f = fs[i];
+                        int r = Math.max(1, (int) Math.round(f * l.maxRank()));
+                        ranks.add(new int[] {r, r, i, (int) Math.min(Integer.MAX_VALUE, l.factorParams(r))});
                     }
-                    Kind kind = config.conv() == ConvFactorization.SPATIAL ? Kind.SPATIAL : Kind.TUCKER;
-                    Layer layer = new Layer(c.name(), kind, c.shape(), c.className(), c.denseParams());
+                    measureLayer(copy, layer, ranks, w -> (rk) -> {
+                        TruncatedSvd s = TruncatedSvd.compute(w, rk[0], config.method(), config.powerIterations(), config.seed());
+                        return s.u().mul(s.s().unsqueeze(0)).mm(s.vh()).to(w.scalar_type());
+                    }, fs, data, loss, batchSize, layers, points);
+                    progress.step();
+                }
+                for (ConvLayer c : convs) {
+                    Layer layer = new Layer(c.name(), convKind, c.shape(), c.className(), c.denseParams());
                     List<int[]> ranks = new ArrayList<>();
                     for (int i = 0; i < fs.length; i++) {
                         double f = fs[i];
@@ -221,7 +218,6 @@ public final class Sensitivity {
                     progress.step();
                 }
             }
-            progress.close();
             return new Table(base, layers, points, fs, data.size());
         }
     }

@@ -1,11 +1,11 @@
 package dev.torchslim.prune;
 
-import dev.torchslim.sensitivity.SelectionMethod;
 import dev.torchslim.core.Progress;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.sensitivity.DataLoss;
 import dev.torchslim.sensitivity.GreedySelection;
+import dev.torchslim.sensitivity.SelectionMethod;
 import dev.torchslim.train.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -122,13 +122,13 @@ public final class ChannelSensitivity {
     public record Selection(SelectionMethod method, double setting, double budget, double threshold, boolean budgetMet,
             Map<Integer, Double> ratios, long paramsBefore, long paramsAfter, List<String> notes) {
         /**
-     * The selection's name in reports: "greedy", or "uniform" and its setting.
-     *
-     * @return e.g. "greedy" or "uniform 0.4"
-     */
-    public String how() {
-        return method == SelectionMethod.GREEDY ? "greedy" : "uniform " + setting;
-    }
+         * The selection's name in reports: "greedy", or "uniform" and its setting.
+         *
+         * @return e.g. "greedy" or "uniform 0.4"
+         */
+        public String how() {
+            return method.describe(setting);
+        }
     }
 
     /**
@@ -163,33 +163,33 @@ public final class ChannelSensitivity {
         List<Point> points = new ArrayList<>();
         List<GraphChannelPruner.Group> measured = analysis.groups().stream().filter(g -> g.layers().stream()
                 .noneMatch(l -> options.ignore().stream().anyMatch(n -> l.equals(n) || l.startsWith(n + ".")))).toList();
-        Progress.Task progress = Progress.task("channel sensitivity", measured.size());
-        for (GraphChannelPruner.Group g : measured) {
-            List<Point> mine = new ArrayList<>();
-            for (double r : rs) {
-                GraphChannelPruner.Options alone = new GraphChannelPruner.Options(options.importance(), 0, Map.of(g.id(), r),
-                        options.ignore(), options.seed());
-                GraphChannelPruner.Result res = GraphChannelPruner.prune(model, List.of(example), targets, alone);
-                try (ScriptModel pruned = res.model()) {
-                    int[] ba = res.unitsBeforeAfter().getOrDefault(g.id(), new int[] {g.units(), g.units()});
-                    if (ba[1] == ba[0] || mine.stream().anyMatch(p -> p.unitsAfter() == ba[1])) {
-                        continue;  // this ratio removes nothing more than a smaller one
+        try (Progress.Task progress = Progress.task("channel sensitivity", measured.size())) {
+            for (GraphChannelPruner.Group g : measured) {
+                List<Point> mine = new ArrayList<>();
+                for (double r : rs) {
+                    GraphChannelPruner.Options alone = new GraphChannelPruner.Options(options.importance(), 0, Map.of(g.id(), r),
+                            options.ignore(), options.seed());
+                    GraphChannelPruner.Result res = GraphChannelPruner.prune(model, List.of(example), targets, alone);
+                    try (ScriptModel pruned = res.model()) {
+                        int[] ba = res.unitsBeforeAfter().getOrDefault(g.id(), new int[] {g.units(), g.units()});
+                        if (ba[1] == ba[0] || mine.stream().anyMatch(p -> p.unitsAfter() == ba[1])) {
+                            continue;  // this ratio removes nothing more than a smaller one
+                        }
+                        Map<String, long[][]> shapes = new TreeMap<>();
+                        for (GraphChannelPruner.ParamChange c : res.changes()) {
+                            shapes.put(c.name(), new long[][] {dims(c.before()), dims(c.after())});
+                        }
+                        mine.add(new Point(g.id(), r, ba[1], pruned.parameterCount(), DataLoss.mean(pruned, data, loss, batchSize),
+                                shapes));
                     }
-                    Map<String, long[][]> shapes = new TreeMap<>();
-                    for (GraphChannelPruner.ParamChange c : res.changes()) {
-                        shapes.put(c.name(), new long[][] {dims(c.before()), dims(c.after())});
-                    }
-                    mine.add(new Point(g.id(), r, ba[1], pruned.parameterCount(), DataLoss.mean(pruned, data, loss, batchSize),
-                            shapes));
                 }
+                if (!mine.isEmpty()) {
+                    groups.add(g);
+                    points.addAll(mine);
+                }
+                progress.step();
             }
-            if (!mine.isEmpty()) {
-                groups.add(g);
-                points.addAll(mine);
-            }
-            progress.step();
         }
-        progress.close();
         Map<String, Boolean> isParam = new HashMap<>();
         model.parameterInfo().forEach(p -> isParam.put(p.name(), true));
         List<Point> paramsOnly = new ArrayList<>();

@@ -57,22 +57,22 @@ public final class LatencyTable {
         Map<Integer, double[]> saved = new TreeMap<>();
         double[] dense = new double[groups.size() * ratios.length];
         int k = 0;
-        Progress.Task progress = Progress.task("latency table", (long) groups.size() * ratios.length);
-        for (int g : groups) {
-            double[] s = new double[ratios.length];
-            for (int i = 0; i < ratios.length; i++) {
-                GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, 0, Map.of(g, ratios[i]),
-                        List.of(), 0);
-                try (ScriptModel pruned = GraphChannelPruner.prune(model, example, null, o).model()) {
-                    double[] ms = fastest(model, pruned, batch, runs);
-                    dense[k++] = ms[0];
-                    s[i] = Math.max(i == 0 ? 0 : s[i - 1], Math.min(1, 1 - ms[1] / ms[0]));
+        try (Progress.Task progress = Progress.task("latency table", (long) groups.size() * ratios.length)) {
+            for (int g : groups) {
+                double[] s = new double[ratios.length];
+                for (int i = 0; i < ratios.length; i++) {
+                    GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, 0, Map.of(g, ratios[i]),
+                            List.of(), 0);
+                    try (ScriptModel pruned = GraphChannelPruner.prune(model, example, null, o).model()) {
+                        double[] ms = fastest(model, pruned, batch, runs);
+                        dense[k++] = ms[0];
+                        s[i] = Math.max(i == 0 ? 0 : s[i - 1], Math.min(1, 1 - ms[1] / ms[0]));
+                    }
+                    progress.step();
                 }
-                progress.step();
+                saved.put(g, s);
             }
-            saved.put(g, s);
         }
-        progress.close();
         Arrays.sort(dense);
         double d = dense.length == 0 ? 0 : dense[dense.length / 2];
         for (double[] s : saved.values()) {

@@ -18,4 +18,14 @@ public enum SelectionMethod {
     public String toString() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /**
+     * A selection's name in reports: "greedy", or "uniform" and its one setting.
+     *
+     * @param setting uniform: the setting every layer got (ignored for greedy)
+     * @return e.g. "greedy" or "uniform 0.4"
+     */
+    public String describe(double setting) {
+        return this == GREEDY ? "greedy" : "uniform " + setting;
+    }
 }
