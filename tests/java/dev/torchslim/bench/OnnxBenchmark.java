@@ -10,6 +10,7 @@ import dev.torchslim.export.OnnxExportOptions;
 import dev.torchslim.export.OnnxExporter;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.Importance;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8StaticConfig;
@@ -74,7 +75,7 @@ public final class OnnxBenchmark {
         try (TensorScope scope = new TensorScope(); ScriptModel dense = ScriptModel.load(dir.resolve("resnet18.pt"))) {
             Tensor x = TensorData.readNpy(dir.resolve("resnet18.x.npy")).narrow(0, 0, 1);
             GraphChannelPruner.Result pruned = GraphChannelPruner.prune(dense, List.of(x), null,
-                    GraphChannelPruner.Options.of("l1", 0.5));
+                    GraphChannelPruner.Options.of(Importance.L1, 0.5));
             try (ScriptModel small = pruned.model()) {
                 OnnxExportOptions options = OnnxExportOptions.input(x.sizes().vec().get());
                 Path d = out.resolve("resnet18.dense.onnx");

@@ -8,6 +8,7 @@ import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.examples.model.SimpleModel;
 import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.Importance;
 import dev.torchslim.prune.LatencyRatios;
 import dev.torchslim.prune.LatencyTable;
 import dev.torchslim.train.GraphTrainer;
@@ -54,7 +55,7 @@ public final class SpeedupAccuracyBench {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 31;
         int lutRuns = args.length > 4 ? Integer.parseInt(args[4]) : 9;
-        String importance = args.length > 5 ? args[5] : "l2";
+        Importance importance = Importance.of(args.length > 5 ? args[5] : "l2");
         NativeLibrary.ensureLoaded();
         TorchSlim.setNumThreads(threads);
         PrintStream out = System.out;

@@ -16,6 +16,7 @@ import dev.torchslim.oracle.GraphModels;
 import dev.torchslim.oracle.Npy;
 import dev.torchslim.oracle.PythonOracle;
 import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.Importance;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.Int8DynamicConfig;
 import dev.torchslim.quantize.Int8QatConfig;
@@ -185,7 +186,7 @@ class OnnxExportTest {
             Path dense = tmp.resolve("resnet.dense.onnx");
             checkFp32(resnet, x, dense);
             GraphChannelPruner.Result pruned = GraphChannelPruner.prune(resnet, List.of(x.narrow(0, 0, 2)), null,
-                    GraphChannelPruner.Options.of("l1", 0.5));
+                    GraphChannelPruner.Options.of(Importance.L1, 0.5));
             try (ScriptModel small = pruned.model()) {
                 Path file = tmp.resolve("resnet.pruned.onnx");
                 checkFp32(small, x, file);

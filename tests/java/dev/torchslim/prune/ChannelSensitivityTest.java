@@ -45,7 +45,7 @@ class ChannelSensitivityTest {
             }
             TensorData data = TensorData.of(name + " x", x, y);
             Tensor example = x.narrow(0, 0, 2);
-            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0);
+            GraphChannelPruner.Options o = GraphChannelPruner.Options.of(Importance.L1, 0);
             ChannelSensitivity.Table t = ChannelSensitivity.measure(model, example, null, o, data, Loss.CE,
                     ChannelSensitivity.DEFAULT_RATIOS, 4);
             assertEquals(DataLoss.mean(model, data, Loss.CE, 8), t.baseLoss(), 1e-5);

@@ -31,15 +31,15 @@ class GraphChannelPrunerSequentialTest {
                 assertEquals(List.of(List.of("conv1", "conv2"), List.of("conv2", "fc1"), List.of("fc1", "fc2")),
                         a.groups().stream().map(GraphChannelPruner.Group::layers).toList(), a.toString());
                 assertEquals(List.of(10, 20, 50), a.groups().stream().map(GraphChannelPruner.Group::units).toList());
-                GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l2", 0.5);
+                GraphChannelPruner.Options o = GraphChannelPruner.Options.of(Importance.L2, 0.5);
                 GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
                 try (ScriptModel pruned = r.model(); ScriptModel zeroed = GraphChannelPruner.zeroChosen(m, example, null, o)) {
                     Map<Integer, int[]> units = r.unitsBeforeAfter();
                     assertEquals(List.of(5, 10, 25), List.of(units.get(0)[1], units.get(1)[1], units.get(2)[1]));
                     assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("fc1.weight")
-                            && c.before().equals("50x320") && c.after().equals("25x160")), r.changes().toString());
+                            && c.before().equals(List.of(50L, 320L)) && c.after().equals(List.of(25L, 160L))), r.changes().toString());
                     assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("fc2.weight")
-                            && c.after().equals("10x25")), r.changes().toString());
+                            && c.after().equals(List.of(10L, 25L))), r.changes().toString());
                     Tensor want = zeroed.forward(x);
                     Tensor got = pruned.forward(x);
                     double err = got.sub(want).abs().max().item_double() / want.abs().max().item_double();

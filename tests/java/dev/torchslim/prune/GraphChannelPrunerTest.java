@@ -56,7 +56,7 @@ class GraphChannelPrunerTest {
             List<Tensor> example = List.of(x.narrow(0, 0, 2));
             GraphChannelPruner.Analysis a = GraphChannelPruner.analyse(model, example);
             assertTrue(!a.groups().isEmpty(), name + " has no prunable group");
-            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
+            GraphChannelPruner.Options o = GraphChannelPruner.Options.of(Importance.L1, 0.5);
             GraphChannelPruner.Result r = GraphChannelPruner.prune(model, example, null, o);
             try (ScriptModel pruned = r.model();
                  ScriptModel zeroed = GraphChannelPruner.zeroChosen(model, example, null, o)) {
@@ -123,7 +123,7 @@ class GraphChannelPrunerTest {
         try (TensorScope scope = new TensorScope();
              ScriptModel m = ScriptModel.load(GraphModels.file("resnet", ".pt"))) {
             List<Tensor> x = List.of(TensorData.readNpy(GraphModels.file("resnet", ".x.npy")).narrow(0, 0, 2));
-            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, x, null, GraphChannelPruner.Options.of("l1", 0.5));
+            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, x, null, GraphChannelPruner.Options.of(Importance.L1, 0.5));
             try (ScriptModel slim = r.model()) {
                 for (Tensor p : slim.parameters()) {
                     org.junit.jupiter.api.Assertions.assertTrue(p.requires_grad(),
@@ -138,30 +138,31 @@ class GraphChannelPrunerTest {
         try (TensorScope scope = new TensorScope();
              ScriptModel m = ScriptModel.load(GraphModels.file("resnet", ".pt"))) {
             List<Tensor> x = List.of(TensorData.readNpy(GraphModels.file("resnet", ".x.npy")).narrow(0, 0, 2));
-            for (String imp : List.of("l1", "l2", "bn", "random")) {
+            for (Importance imp : List.of(Importance.L1, Importance.L2, Importance.BN, Importance.RANDOM)) {
                 GraphChannelPruner.Options o = GraphChannelPruner.Options.of(imp, 0.5).withIgnore(List.of("fc"));
                 GraphChannelPruner.Result r = GraphChannelPruner.prune(m, x, null, o);
                 try (ScriptModel p = r.model()) {
                     assertEquals(16, r.unitsBeforeAfter().get(0)[1], imp + ": the group touching fc is ignored");
-                    assertEquals(8, r.unitsBeforeAfter().get(1)[1], imp);
+                    assertEquals(8, r.unitsBeforeAfter().get(1)[1], imp.id());
                 }
             }
-            GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5).withRatios(Map.of(1, 0.25, 2, 1.0));
+            GraphChannelPruner.Options o = GraphChannelPruner.Options.of(Importance.L1, 0.5).withRatios(Map.of(1, 0.25, 2, 1.0));
             GraphChannelPruner.Result r = GraphChannelPruner.prune(m, x, null, o);
             try (ScriptModel p = r.model()) {
                 assertEquals(12, r.unitsBeforeAfter().get(1)[1]);
                 assertEquals(1, r.unitsBeforeAfter().get(2)[1], "at least one channel stays");
             }
-            Map<Integer, double[]> imp = GraphChannelPruner.importance(m, x, null, "l1", 0);
+            Map<Integer, double[]> imp = GraphChannelPruner.importance(m, x, null, Importance.L1, 0);
             assertEquals(16, imp.get(0).length);
             TensorData data = TensorData.load(GraphModels.file("resnet", ".data.pt"));
             List<Tensor> batch = List.of(data.x().narrow(0, 0, 16));
-            Map<Integer, double[]> taylor = GraphChannelPruner.importance(m, batch, data.y().narrow(0, 0, 16), "taylor", 0);
+            Map<Integer, double[]> taylor = GraphChannelPruner.importance(m, batch, data.y().narrow(0, 0, 16), Importance.TAYLOR, 0);
             assertTrue(java.util.Arrays.stream(taylor.get(1)).allMatch(v -> v >= 0)
                     && java.util.Arrays.stream(taylor.get(1)).anyMatch(v -> v > 0), java.util.Arrays.toString(taylor.get(1)));
-            assertThrows(RuntimeException.class, () -> GraphChannelPruner.importance(m, x, null, "taylor", 0));
-            assertThrows(IllegalArgumentException.class, () -> GraphChannelPruner.Options.of("l3", 0.5));
-            assertThrows(IllegalArgumentException.class, () -> GraphChannelPruner.Options.of("l1", 1.5));
+            assertThrows(RuntimeException.class, () -> GraphChannelPruner.importance(m, x, null, Importance.TAYLOR, 0));
+            assertThrows(IllegalArgumentException.class, () -> Importance.of("l3"));
+            assertEquals(Importance.TAYLOR, Importance.of("Taylor"));
+            assertThrows(IllegalArgumentException.class, () -> GraphChannelPruner.Options.of(Importance.L1, 1.5));
         }
     }
 }

@@ -57,9 +57,9 @@ class GraphChannelPrunerTransformerTest {
             Pruned p = pruneAndCheck(name, file, xFile, m, example);
             GraphChannelPruner.Result r = p.result();
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.layers.1.self_attn.in_proj_weight")
-                    && c.before().equals("384x128") && c.after().equals("192x128")), r.changes().toString());
+                    && c.before().equals(List.of(384L, 128L)) && c.after().equals(List.of(192L, 128L))), r.changes().toString());
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.layers.0.self_attn.out_proj.weight")
-                    && c.after().equals("128x64")), r.changes().toString());
+                    && c.after().equals(List.of(128L, 64L))), r.changes().toString());
             JsonNode c = p.check();
             if (name.equals("transformer")) {  // a scripted MultiheadAttention keeps num_heads; it follows the heads left
                 assertEquals("[2,2]", c.path("num_heads").toString(), c.toString());
@@ -79,9 +79,9 @@ class GraphChannelPrunerTransformerTest {
                     && g.layers().equals(List.of("attn", "attn.out_proj"))), a.toString());
             GraphChannelPruner.Result r = pruneAndCheck(name, file, xFile, m, example).result();
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("attn.in_proj_weight")
-                    && c.before().equals("192x64") && c.after().equals("96x64")), r.changes().toString());
+                    && c.before().equals(List.of(192L, 64L)) && c.after().equals(List.of(96L, 64L))), r.changes().toString());
             assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("attn.out_proj.weight")
-                    && c.after().equals("64x32")), r.changes().toString());
+                    && c.after().equals(List.of(64L, 32L))), r.changes().toString());
         }
     }
 
@@ -93,7 +93,7 @@ class GraphChannelPrunerTransformerTest {
      * the parameters, and Python loads and runs the pruned file with the zeroed model's outputs.
      */
     private Pruned pruneAndCheck(String name, Path file, Path xFile, ScriptModel m, List<Tensor> example) throws Exception {
-        GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of("l1", 0));
+        GraphChannelPruner.Result same = GraphChannelPruner.prune(m, example, null, GraphChannelPruner.Options.of(Importance.L1, 0));
         Path samePt = tmp.resolve("same.pt");
         try (ScriptModel s = same.model()) {
             s.save(samePt);
@@ -101,7 +101,7 @@ class GraphChannelPrunerTransformerTest {
         JsonNode c0 = check(file, samePt, xFile);
         assertTrue(c0.path("runs").asBoolean() && c0.path("max_error_of_range").asDouble(1) <= 1e-5, c0.toString());
 
-        GraphChannelPruner.Options o = GraphChannelPruner.Options.of("l1", 0.5);
+        GraphChannelPruner.Options o = GraphChannelPruner.Options.of(Importance.L1, 0.5);
         GraphChannelPruner.Result r = GraphChannelPruner.prune(m, example, null, o);
         Path prunedPt = tmp.resolve("pruned.pt");
         Path zeroedPt = tmp.resolve("zeroed.pt");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.torchslim.core.TensorScope;
+import java.util.List;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.SequentialImpl;
 import org.bytedeco.pytorch.Tensor;
@@ -65,13 +66,16 @@ class PrunerLifecycleTest {
                 assertEquals(1, p.targets().size());
                 assertEquals("fc", p.targets().get(0).name());
                 assertEquals(1, p.leftOut().size());
-                assertTrue(p.leftOut().get(0).startsWith("empty: empty weight [4, 0]"), p.leftOut().toString());
+                LeftOut left = p.leftOut().get(0);
+                assertEquals("empty", left.name());
+                assertEquals(List.of(4L, 0L), left.shape());
+                assertTrue(left.reason().startsWith("empty weight"), left.toString());
             }
             SequentialImpl onlyEmpty = new SequentialImpl();
             onlyEmpty.push_back("empty", empty);
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> new EasyPrune(onlyEmpty, 0.5).prune());
-            assertTrue(e.getMessage().contains("empty: empty weight"), e.getMessage());
+            assertTrue(e.getMessage().contains("empty [4x0]: empty weight"), e.getMessage());
             try (GradualPruner g = new GradualPruner(model, PruningStrategy.l1(), 0, 0.5, 0, 1, 2)) {
                 g.step();
                 assertEquals(1, g.report().rows().size());

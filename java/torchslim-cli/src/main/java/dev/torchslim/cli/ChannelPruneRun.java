@@ -1,6 +1,5 @@
 package dev.torchslim.cli;
 
-import dev.torchslim.core.AtomicFiles;
 import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.OutputFiles;
@@ -9,16 +8,16 @@ import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.prune.ChannelSensitivity;
 import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.Importance;
 import dev.torchslim.prune.LatencyRatios;
 import dev.torchslim.prune.LatencyTable;
 import dev.torchslim.sensitivity.DataLoss;
 import dev.torchslim.train.Loss;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,13 +51,15 @@ final class ChannelPruneRun {
 
     private ChannelPruneRun() {}
 
-    static int run(Args args) {
+    static int run(Args args) throws IOException {
         Path in = Path.of(args.require("in"));
         Path out = Path.of(args.require("out"));
         double amount = args.doubleValue("amount", 0.5, 0, 1);
-        String importance = args.get("importance", "l1");
-        if (!GraphChannelPruner.IMPORTANCES.contains(importance)) {
-            throw new UsageException("--importance must be one of l1, l2, bn, random, taylor; got '" + importance + "'");
+        Importance importance;
+        try {
+            importance = Importance.of(args.get("importance", "l1"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage());
         }
         List<String> ignore = args.get("ignore", "").isEmpty() ? List.of() : List.of(args.get("ignore", "").split(","));
         int[] batches = parseInts(args.get("batch", "1"), "--batch");
@@ -69,6 +70,7 @@ final class ChannelPruneRun {
             throw new UsageException("--method channel needs an example input: --shape C,H,W (random) or --data FILE");
         }
         OutputFiles.check(in, out, args.flag("force"));
+        JsonReport json = JsonReport.of(args, "prune", in, out);
         ModelFiles.requireTorchScript(in);
         NativeLibrary.ensureLoaded();
         TorchSlim.setNumThreads(threads);
@@ -84,7 +86,7 @@ final class ChannelPruneRun {
             GraphChannelPruner.Options o = new GraphChannelPruner.Options(importance, amount, Map.of(), ignore, seed);
             double predictedMs = -1;
             double targetMs = -1;
-            String sensitivityJson = null;
+            Map<String, Object> sensitivityJson = null;
             if (args.get("budget", null) != null) {
                 if (args.get("speedup", null) != null || args.get("target-latency-ms", null) != null) {
                     throw new UsageException("give --budget or --speedup/--target-latency-ms, not both");
@@ -104,7 +106,7 @@ final class ChannelPruneRun {
                 } catch (IllegalArgumentException e) {
                     throw new UsageException("--loss: " + e.getMessage());
                 }
-                Tensor shapeInput = importance.equals("taylor") ? taylorInput : example;
+                Tensor shapeInput = importance == Importance.TAYLOR ? taylorInput : example;
                 ChannelSensitivity.Table table = ChannelSensitivity.measure(model, shapeInput, targets, o, data, loss,
                         ratios, 64);
                 ChannelSensitivity.Selection greedy = ChannelSensitivity.greedy(table, budget);
@@ -143,7 +145,7 @@ final class ChannelPruneRun {
                         ? table.denseMs() / args.doubleValue("speedup", 2, 1, 1000)
                         : args.doubleValue("target-latency-ms", 1, 1e-6, 1e9);
                 Map<Integer, double[]> scores = GraphChannelPruner.importance(model,
-                        List.of(importance.equals("taylor") ? taylorInput : example), targets, importance, seed);
+                        List.of(importance == Importance.TAYLOR ? taylorInput : example), targets, importance, seed);
                 Map<Integer, Double> chosen = LatencyRatios.choose(table, scores, targetMs);
                 predictedMs = table.predictMs(chosen);
                 System.out.printf(Locale.ROOT, "latency table: dense %.3f ms; target %.3f ms; predicted %.3f ms; "
@@ -151,109 +153,96 @@ final class ChannelPruneRun {
                 o = new GraphChannelPruner.Options(importance, 0, chosen, ignore, seed);
             }
             GraphChannelPruner.Result r = GraphChannelPruner.prune(model,
-                    List.of(importance.equals("taylor") ? taylorInput : example), targets, o);
+                    List.of(importance == Importance.TAYLOR ? taylorInput : example), targets, o);
             try (ScriptModel pruned = r.model()) {
                 pruned.save(out);
-                StringBuilder json = new StringBuilder("{\"in\":\"" + esc(in.toString()) + "\",\"out\":\""
-                        + esc(out.toString()) + "\",\"importance\":\"" + importance + "\",\"amount\":" + amount);
+                json.put("in", in.toString()).put("out", out.toString()).put("importance", importance.id())
+                        .put("amount", amount);
                 System.out.println("groups: " + analysis.groups().size() + " (units before -> after)");
-                json.append(",\"groups\":[");
+                List<Map<String, Object>> groups = new ArrayList<>();
                 for (GraphChannelPruner.Group g : analysis.groups()) {
                     int[] ba = r.unitsBeforeAfter().getOrDefault(g.id(), new int[] {g.units(), g.units()});
                     System.out.printf(Locale.ROOT, "  group %d: %d -> %d %s%s%n", g.id(), ba[0], ba[1],
                             g.width() > 1 ? "heads of " + g.width() + " " : "", summary(g.layers()));
-                    json.append(g.id() == analysis.groups().get(0).id() ? "" : ",").append("{\"id\":").append(g.id())
-                            .append(",\"before\":").append(ba[0]).append(",\"after\":").append(ba[1])
-                            .append(",\"width\":").append(g.width()).append(",\"layers\":[");
-                    for (int i = 0; i < g.layers().size(); i++) {
-                        json.append(i == 0 ? "" : ",").append('"').append(esc(g.layers().get(i))).append('"');
-                    }
-                    json.append("]}");
+                    groups.add(row("id", g.id(), "before", ba[0], "after", ba[1], "width", g.width(), "layers",
+                            g.layers()));
                 }
-                json.append("],\"fixed\":[");
-                for (int i = 0; i < analysis.fixed().size(); i++) {
-                    GraphChannelPruner.Fixed f = analysis.fixed().get(i);
+                List<Map<String, Object>> fixed = new ArrayList<>();
+                for (GraphChannelPruner.Fixed f : analysis.fixed()) {
                     System.out.println("  fixed: " + f.channels() + " channels: " + f.reason());
-                    json.append(i == 0 ? "" : ",").append("{\"channels\":").append(f.channels())
-                            .append(",\"reason\":\"").append(esc(f.reason())).append("\"}");
+                    fixed.add(row("channels", f.channels(), "reason", f.reason()));
                 }
-                json.append("],\"layers\":[");
                 System.out.println("layers (shape before -> after):");
-                for (int i = 0; i < r.changes().size(); i++) {
-                    GraphChannelPruner.ParamChange c = r.changes().get(i);
-                    System.out.println("  " + c.name() + ": " + c.before() + " -> " + c.after());
-                    json.append(i == 0 ? "" : ",").append("{\"name\":\"").append(esc(c.name()))
-                            .append("\",\"before\":\"").append(c.before()).append("\",\"after\":\"").append(c.after())
-                            .append("\"}");
+                for (GraphChannelPruner.ParamChange c : r.changes()) {
+                    System.out.println("  " + c);
                 }
                 long pb = model.parameterCount();
                 long pa = pruned.parameterCount();
                 System.out.printf(Locale.ROOT, "params: %d -> %d (-%.1f%%)%n", pb, pa, 100.0 * (pb - pa) / pb);
-                json.append("],\"params_before\":").append(pb).append(",\"params_after\":").append(pa)
-                        .append(",\"threads\":").append(threads);
+                json.put("groups", groups).put("fixed", fixed).put("layers", r.changes()).put("params_before", pb)
+                        .put("params_after", pa).put("threads", threads);
                 if (sensitivityJson != null) {
-                    json.append(",\"sensitivity\":").append(sensitivityJson);
+                    json.put("sensitivity", sensitivityJson);
                 }
                 if (predictedMs >= 0) {
-                    json.append(String.format(Locale.ROOT, ",\"target_ms\":%.4f,\"predicted_ms\":%.4f", targetMs,
-                            predictedMs));
+                    json.put("target_ms", targetMs).put("predicted_ms", predictedMs);
                 }
-                json.append(",\"latency\":[");
-                for (int i = 0; i < batches.length; i++) {
-                    Tensor x = batch(data, shape, batches[i]);
+                List<Map<String, Object>> latency = new ArrayList<>();
+                for (int batchSize : batches) {
+                    Tensor x = batch(data, shape, batchSize);
                     double[] ms = LatencyTable.interleaved(model, pruned, x, runs);
                     System.out.printf(Locale.ROOT, "latency batch %d, %d threads (interleaved, median of %d): "
-                            + "dense %.3f ms, pruned %.3f ms, %.2fx%n", batches[i], threads, runs, ms[0], ms[1],
+                            + "dense %.3f ms, pruned %.3f ms, %.2fx%n", batchSize, threads, runs, ms[0], ms[1],
                             ms[0] / ms[1]);
-                    json.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                            "{\"batch\":%d,\"dense_ms\":%.4f,\"pruned_ms\":%.4f,\"speedup\":%.3f}", batches[i],
-                            ms[0], ms[1], ms[0] / ms[1]));
+                    latency.add(row("batch", batchSize, "dense_ms", ms[0], "pruned_ms", ms[1], "speedup",
+                            ms[0] / ms[1]));
                 }
-                json.append("]}");
-                if (args.get("json", null) != null) {
-                    writeJson(Path.of(args.get("json", null)), json.toString());
-                }
+                json.put("latency", latency);
                 System.out.println("wrote " + out);
+                json.write(System.out, seed);
             }
         }
         return 0;
     }
 
-    /** Prints the sensitivity table and both choices; returns them as a JSON object. */
-    private static String printSensitivity(ChannelSensitivity.Table t, ChannelSensitivity.Selection greedy,
+    /** Prints the sensitivity table and both choices; returns them for the JSON report. */
+    private static Map<String, Object> printSensitivity(ChannelSensitivity.Table t, ChannelSensitivity.Selection greedy,
             ChannelSensitivity.Selection uniform, Loss loss, double[] lossAfter) {
         String lossName = loss.name().toLowerCase(Locale.ROOT);
         System.out.printf(Locale.ROOT, "sensitivity: %s loss on %d rows, dense %.5f; %d groups x ratios %s%n", lossName,
                 t.rows(), t.baseLoss(), t.groups().size(), Arrays.toString(t.ratios()));
-        StringBuilder j = new StringBuilder(String.format(Locale.ROOT, "{\"loss\":\"%s\",\"rows\":%d,\"base_loss\":%.6f,"
-                + "\"budget\":%s,\"points\":[", lossName, t.rows(), t.baseLoss(), greedy.budget()));
-        boolean first = true;
+        List<Map<String, Object>> points = new ArrayList<>();
         for (GraphChannelPruner.Group g : t.groups()) {
             StringBuilder line = new StringBuilder();
             for (ChannelSensitivity.Point p : t.of(g.id())) {
                 line.append(String.format(Locale.ROOT, "  %.2f: %d units %.5f", p.ratio(), p.unitsAfter(), p.loss()));
-                j.append(first ? "" : ",").append(String.format(Locale.ROOT, "{\"group\":%d,\"ratio\":%s,\"units_after\":%d,"
-                        + "\"params\":%d,\"loss\":%.6f}", g.id(), p.ratio(), p.unitsAfter(), p.params(), p.loss()));
-                first = false;
+                points.add(row("group", g.id(), "ratio", p.ratio(), "units_after", p.unitsAfter(), "params", p.params(),
+                        "loss", p.loss()));
             }
             System.out.printf(Locale.ROOT, "  group %d (%d units %s):%s%n", g.id(), g.units(), summary(g.layers()), line);
         }
-        j.append("]");
+        Map<String, Object> j = row("loss", lossName, "rows", t.rows(), "base_loss", t.baseLoss(), "budget",
+                greedy.budget(), "points", points);
         for (ChannelSensitivity.Selection s : List.of(greedy, uniform)) {
             double after = lossAfter[s == greedy ? 0 : 1];
             System.out.printf(Locale.ROOT, "%s: ratios %s, params %d -> %d (budget %d), %s loss %.5f%s%n", s.how(), s.ratios(),
                     s.paramsBefore(), s.paramsAfter(), (long) Math.floor(s.budget() * s.paramsBefore()), lossName, after,
                     s.budgetMet() ? "" : " -- budget not met: " + String.join("; ", s.notes()));
-            j.append(String.format(Locale.ROOT, ",\"%s\":{\"how\":\"%s\",\"budget_met\":%s,\"params_after\":%d,"
-                    + "\"loss\":%.6f,\"ratios\":{", s == greedy ? "greedy" : "uniform", s.how(), s.budgetMet(),
-                    s.paramsAfter(), after));
-            int i = 0;
-            for (Map.Entry<Integer, Double> e : s.ratios().entrySet()) {
-                j.append(i++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
-            }
-            j.append("}}");
+            Map<String, Object> ratios = new LinkedHashMap<>();
+            s.ratios().forEach((id, ratio) -> ratios.put(String.valueOf(id), ratio));
+            j.put(s == greedy ? "greedy" : "uniform", row("how", s.how(), "budget_met", s.budgetMet(), "params_after",
+                    s.paramsAfter(), "loss", after, "ratios", ratios));
         }
-        return j.append("}").toString();
+        return j;
+    }
+
+    /** An ordered JSON object from key, value pairs. */
+    private static Map<String, Object> row(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
     }
 
     private static double[] parseRatios(String text) {
@@ -307,17 +296,5 @@ final class ChannelPruneRun {
     private static String summary(List<String> layers) {
         List<String> l = new ArrayList<>(layers);
         return l.size() <= 4 ? l.toString() : "[" + String.join(", ", l.subList(0, 3)) + ", ... " + l.size() + " layers]";
-    }
-
-    private static String esc(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
-    }
-
-    private static void writeJson(Path file, String json) {
-        try {
-            AtomicFiles.write(file, tmp -> java.nio.file.Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.torchslim.cli;
 
-import dev.torchslim.core.AtomicFiles;
 import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.OutputFiles;
@@ -9,9 +8,11 @@ import dev.torchslim.prune.PruneArgs;
 import dev.torchslim.prune.TorchScriptPruneReport;
 import dev.torchslim.prune.TorchScriptPruner;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** ./torchslim prune: prunes a TorchScript file saved by Python's torch.jit.save. */
@@ -50,13 +51,7 @@ public final class PruneCommand implements Command {
         Args args = Args.parse(argv, VALUED, Set.of("force"));
         PruneArgs a = parse(args);
         OutputFiles.check(a.in(), a.out(), args.flag("force"));
-        Path json = args.get("json", null) == null ? null : Path.of(args.get("json", null));
-        if (json != null) {
-            OutputFiles.check(a.in(), json, false);
-            if (json.toAbsolutePath().normalize().equals(a.out().toAbsolutePath().normalize())) {
-                throw new UsageException("--json and --out name the same file: " + json);
-            }
-        }
+        JsonReport json = JsonReport.of(args, name(), a.in(), a.out());
         ModelFiles.requireTorchScript(a.in());
         long beforeLoad = System.nanoTime();
         NativeLibrary.ensureLoadedWithoutBindings(); // the prune call takes only strings and numbers
@@ -69,10 +64,24 @@ public final class PruneCommand implements Command {
         }
         System.out.print(report.table());
         System.out.println("wrote " + a.out());
-        if (json != null) {
-            AtomicFiles.write(json, tmp -> Files.writeString(tmp, report.json(), StandardCharsets.UTF_8));
-            System.out.println("wrote " + json);
+        json.put("in", a.in().toString()).put("out", a.out().toString())
+                .put("method", a.options().method()).put("amount", a.options().amount());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (TorchScriptPruneReport.Pruned p : report.pruned()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", p.name());
+            row.put("shape", p.shape());
+            row.put("params", p.params());
+            row.put("nonzero", p.nonzero());
+            row.put("sparsity", p.sparsity());
+            rows.add(row);
         }
+        json.put("pruned", rows).put("left_out", report.leftOut());
+        Map<String, Object> total = new LinkedHashMap<>();
+        total.put("params", report.totalParams());
+        total.put("nonzero", report.totalNonzero());
+        total.put("sparsity", report.sparsity());
+        json.put("total", total).write(System.out, a.options().seed());
         return 0;
     }
 

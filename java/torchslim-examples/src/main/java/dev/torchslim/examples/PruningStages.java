@@ -5,6 +5,7 @@ import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.prune.EasyPrune;
 import dev.torchslim.prune.GraphChannelPruner;
+import dev.torchslim.prune.Importance;
 import dev.torchslim.prune.PruningStrategy;
 import dev.torchslim.train.GraphTrainer;
 import dev.torchslim.train.Loss;
@@ -59,7 +60,7 @@ public final class PruningStages {
             Tensor example = example(ctx);
             GraphChannelPruner.Result r;
             try (ScriptModel traced = ScriptModel.trace(ctx.baseline(), example)) {
-                r = GraphChannelPruner.prune(traced, List.of(example), null, GraphChannelPruner.Options.of("l2", amount));
+                r = GraphChannelPruner.prune(traced, List.of(example), null, GraphChannelPruner.Options.of(Importance.L2, amount));
             }
             try (ScriptModel pruned = r.model(); TensorScope scope = new TensorScope()) {
                 pruned.eval();

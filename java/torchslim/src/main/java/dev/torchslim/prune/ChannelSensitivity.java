@@ -259,7 +259,7 @@ public final class ChannelSensitivity {
         return out;
     }
 
-    private static long[] dims(String shape) {
-        return shape.isEmpty() ? new long[0] : Arrays.stream(shape.split("x")).mapToLong(Long::parseLong).toArray();
+    private static long[] dims(List<Long> shape) {
+        return shape.stream().mapToLong(Long::longValue).toArray();
     }
 }

@@ -40,7 +40,7 @@ public final class EasyPrune implements AutoCloseable {
     private State state = State.READY;
     private List<PruneTarget> targets = List.of();
     private final List<Tensor> originals = new ArrayList<>();
-    private final List<String> leftOut = new ArrayList<>();
+    private final List<LeftOut> leftOut = new ArrayList<>();
     private MaskSet maskSet;
 
     /**
@@ -106,11 +106,12 @@ public final class EasyPrune implements AutoCloseable {
     }
 
     /**
-     * Weights the filter accepted but prune() left dense, with the reason ("fc0: empty weight [4, 0]").
+     * Weights the filter accepted but prune() left dense, with the reason (an empty weight, such as
+     * Linear(0, n)'s).
      *
-     * @return one line per weight left out, empty before prune()
+     * @return one record per weight left out, empty before prune()
      */
-    public List<String> leftOut() {
+    public List<LeftOut> leftOut() {
         return List.copyOf(leftOut);
     }
 
@@ -137,14 +138,14 @@ public final class EasyPrune implements AutoCloseable {
             leftOut.clear();
             for (PruneTarget t : PruneTargets.find(model, filter, skip)) {
                 if (t.weight().numel() == 0) {
-                    leftOut.add(t.name() + ": empty weight " + Shapes.text(t.weight()) + " (no elements), left as it is");
+                    leftOut.add(new LeftOut(t.name(), Shapes.list(t.weight()), 0, "empty weight (no elements)"));
                 } else {
                     found.add(t);
                 }
             }
             if (found.isEmpty()) {
                 throw new IllegalStateException("no layer to prune: the filter and skip list exclude every weight"
-                        + (leftOut.isEmpty() ? "" : "; left out: " + String.join("; ", leftOut)));
+                        + (leftOut.isEmpty() ? "" : "; left out: " + leftOut));
             }
             freeTargets();
             targets = Owned.keepTargets(found);

@@ -19,9 +19,6 @@ import org.bytedeco.pytorch.TensorVector;
  * smaller TorchScript model in eval form (forward inlined, training flag folded) that Python loads.
  */
 public final class GraphChannelPruner {
-    /** The importance criteria {@link Options} accepts. */
-    public static final Set<String> IMPORTANCES = Set.of("l1", "l2", "bn", "random", "taylor");
-
     /** A group of channels that leave together: units (a channel, or a whole attention head) of width. */
     public record Group(int id, int units, int width, List<String> layers) {}
 
@@ -31,35 +28,62 @@ public final class GraphChannelPruner {
     /** The analysis of one model. */
     public record Analysis(List<Group> groups, List<Fixed> fixed) {}
 
-    /** One changed parameter or buffer. */
-    public record ParamChange(String name, String before, String after) {}
+    /**
+     * One changed parameter or buffer.
+     *
+     * @param name its name in the model (module path + parameter name)
+     * @param before its shape before removal
+     * @param after its shape after removal
+     */
+    public record ParamChange(String name, List<Long> before, List<Long> after) {
+        /**
+         * Copies the shapes.
+         *
+         * @param name its name in the model (module path + parameter name)
+         * @param before its shape before removal
+         * @param after its shape after removal
+         */
+        public ParamChange {
+            before = List.copyOf(before);
+            after = List.copyOf(after);
+        }
+
+        /**
+         * One line: name and shapes.
+         *
+         * @return e.g. {@code "fc1.weight: 50x320 -> 25x160"}
+         */
+        @Override
+        public String toString() {
+            return name + ": " + Shapes.text(before) + " -> " + Shapes.text(after);
+        }
+    }
 
     /**
      * Options: importance (l1, l2, bn, random, taylor), default ratio amount, per-group ratios by
      * group id, ignored module names (a group touching one keeps its channels), random seed.
      *
-     * @param importance the importance criterion, one of {@link #IMPORTANCES}
+     * @param importance the importance criterion
      * @param amount the ratio of units each group loses when {@code ratios} names no ratio for it
      * @param ratios ratios by group id, overriding {@code amount}
      * @param ignore module names whose groups keep all their channels
      * @param seed the seed of the random importance
      */
-    public record Options(String importance, double amount, Map<Integer, Double> ratios, List<String> ignore,
+    public record Options(Importance importance, double amount, Map<Integer, Double> ratios, List<String> ignore,
             long seed) {
         /**
-         * Checks the criterion and the ratios; null ratios or ignore become empty.
+         * Checks the ratios; null ratios or ignore become empty.
          *
-         * @param importance the importance criterion, one of {@link #IMPORTANCES}
+         * @param importance the importance criterion
          * @param amount the default ratio, in [0, 1]
          * @param ratios ratios by group id, each in [0, 1]
          * @param ignore module names whose groups keep all their channels
          * @param seed the seed of the random importance
-         * @throws IllegalArgumentException if the criterion is unknown or a ratio out of range
+         * @throws IllegalArgumentException if the criterion is null or a ratio out of range
          */
         public Options {
-            if (!IMPORTANCES.contains(importance)) {
-                throw new IllegalArgumentException("importance must be one of l1, l2, bn, random, taylor; got '"
-                        + importance + "'");
+            if (importance == null) {
+                throw new IllegalArgumentException("importance must not be null");
             }
             Amounts.check(amount);
             ratios = Map.copyOf(ratios == null ? Map.of() : ratios);
@@ -72,11 +96,11 @@ public final class GraphChannelPruner {
         /**
          * Options with one ratio for every group, nothing ignored, seed 0.
          *
-         * @param importance the importance criterion, one of {@link #IMPORTANCES}
+         * @param importance the importance criterion
          * @param amount the ratio of units each group loses
          * @return the options
          */
-        public static Options of(String importance, double amount) {
+        public static Options of(Importance importance, double amount) {
             return new Options(importance, amount, Map.of(), List.of(), 0);
         }
 
@@ -142,17 +166,20 @@ public final class GraphChannelPruner {
      * @param model the model
      * @param inputs one example tensor per forward argument
      * @param targets class indices of the inputs' rows, needed only for taylor importance (else null)
-     * @param importance the criterion, one of {@link #IMPORTANCES}
+     * @param importance the criterion
      * @param seed the seed of the random importance
      * @return scores by group id, in unit order
      */
     public static Map<Integer, double[]> importance(ScriptModel model, List<Tensor> inputs, Tensor targets,
-            String importance, long seed) {
+            Importance importance, long seed) {
+        if (importance == null) {
+            throw new IllegalArgumentException("importance must not be null");
+        }
         check(model, inputs);
         String text;
         try (ScriptModel.Use use = model.use(); TensorVector in = vector(inputs)) {
             text = StructuralApi.channel_importance(model.handle(), in, targets == null ? new Tensor() : targets,
-                    importance, seed);
+                    importance.id(), seed);
         }
         Map<Integer, double[]> out = new TreeMap<>();
         for (String line : text.split("\n")) {
@@ -208,7 +235,7 @@ public final class GraphChannelPruner {
         String text;
         try (ScriptModel.Use use = model.use(); TensorVector in = vector(inputs)) {
             text = StructuralApi.prune_channels(out, model.handle(), in, targets == null ? new Tensor() : targets,
-                    o.importance(), o.amount(), ratios.toString(), String.join(",", o.ignore()), o.seed(), zero);
+                    o.importance().id(), o.amount(), ratios.toString(), String.join(",", o.ignore()), o.seed(), zero);
         } catch (RuntimeException e) {
             out.close();
             throw e;
@@ -223,7 +250,7 @@ public final class GraphChannelPruner {
             if (f[0].equals("group")) {
                 units.put(Integer.parseInt(f[1]), new int[] {Integer.parseInt(f[2]), Integer.parseInt(f[3])});
             } else {
-                changes.add(new ParamChange(f[0], f[1], f[2]));
+                changes.add(new ParamChange(f[0], Shapes.parse(f[1]), Shapes.parse(f[2])));
             }
         }
         return new Result(ScriptModel.adopt(out), List.copyOf(changes), units);

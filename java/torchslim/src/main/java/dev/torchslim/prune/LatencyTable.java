@@ -46,11 +46,11 @@ public final class LatencyTable {
      * @param groups the group ids to measure
      * @param ratios the ratios each group is pruned at, ascending
      * @param runs timed forward passes per model and entry, at least 1
-     * @param importance the criterion that chooses the channels, one of {@link GraphChannelPruner#IMPORTANCES}
+     * @param importance the criterion that chooses the channels
      * @return the table
      */
     public static LatencyTable measure(ScriptModel model, List<Tensor> example, Tensor batch, Set<Integer> groups,
-            double[] ratios, int runs, String importance) {
+            double[] ratios, int runs, Importance importance) {
         if (ratios.length == 0 || runs < 1) {
             throw new IllegalArgumentException("need at least one ratio and one run");
         }

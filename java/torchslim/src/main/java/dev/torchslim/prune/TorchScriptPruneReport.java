@@ -7,7 +7,7 @@ import java.util.Locale;
 /**
  * What {@link TorchScriptPruner} did to each parameter of a file: the weights it pruned (name =
  * module path + parameter name, shape, parameters, nonzero after pruning) and every parameter it
- * left out, with the reason. Printed as a table or written as JSON.
+ * left out, with the reason. Printed as a table ({@link #table()}); the CLI writes it as JSON.
  *
  * @param pruned the pruned weights, in the file's order
  * @param leftOut the parameters left as they were
@@ -18,11 +18,23 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
      * A pruned weight.
      *
      * @param name module path + parameter name
-     * @param shape the weight's shape, as text
+     * @param shape the weight's shape
      * @param params the weight's number of values
      * @param nonzero its values that are not zero after pruning
      */
-    public record Pruned(String name, String shape, long params, long nonzero) {
+    public record Pruned(String name, List<Long> shape, long params, long nonzero) {
+        /**
+         * Copies the shape.
+         *
+         * @param name module path + parameter name
+         * @param shape the weight's shape
+         * @param params the weight's number of values
+         * @param nonzero its values that are not zero after pruning
+         */
+        public Pruned {
+            shape = List.copyOf(shape);
+        }
+
         /**
          * The fraction of the weight's values that are zero.
          *
@@ -32,16 +44,6 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
             return params == 0 ? 0 : (double) (params - nonzero) / params;
         }
     }
-
-    /**
-     * A parameter left as it was, and why.
-     *
-     * @param name module path + parameter name
-     * @param shape the parameter's shape, as text
-     * @param params the parameter's number of values
-     * @param reason why it was left out
-     */
-    public record LeftOut(String name, String shape, long params, String reason) {}
 
     /**
      * Copies the lists and the times.
@@ -76,9 +78,9 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
                     millis[i] = Double.parseDouble(t[i + 1]);
                 }
             } else if (f[0].equals("pruned")) {
-                pruned.add(new Pruned(f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4])));
+                pruned.add(new Pruned(f[1], Shapes.parse(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4])));
             } else {
-                left.add(new LeftOut(f[1], f[2], Long.parseLong(f[3]), f[4]));
+                left.add(new LeftOut(f[1], Shapes.parse(f[2]), Long.parseLong(f[3]), f[4]));
             }
         }
         return new TorchScriptPruneReport(pruned, left, millis);
@@ -119,7 +121,7 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
         s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12s%12s%10s%n", "weight", "shape", "params",
                 "nonzero", "sparsity"));
         for (Pruned p : pruned) {
-            s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12d%12d%9.2f%%%n", p.name(), p.shape(),
+            s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12d%12d%9.2f%%%n", p.name(), Shapes.text(p.shape()),
                     p.params(), p.nonzero(), 100 * p.sparsity()));
         }
         long total = totalParams();
@@ -130,7 +132,7 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
             long leftParams = leftOut.stream().mapToLong(LeftOut::params).sum();
             s.append(String.format(Locale.ROOT, "left out: %d parameters (%d values)%n", leftOut.size(), leftParams));
             for (LeftOut l : leftOut) {
-                s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12d  %s%n", l.name(), l.shape(),
+                s.append(String.format(Locale.ROOT, "%-" + width + "s%-20s%12d  %s%n", l.name(), Shapes.text(l.shape()),
                         l.params(), l.reason()));
             }
         }
@@ -138,48 +140,12 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
     }
 
     /**
-     * The report as JSON.
+     * The fraction of all pruned weights' values that are zero.
      *
-     * @return {@code {"pruned":[{name,shape,params,nonzero,sparsity}],"left_out":[{name,shape,params,reason}],"total":{...}}}
+     * @return {@code (totalParams - totalNonzero) / totalParams}, 0 when nothing was pruned
      */
-    public String json() {
-        StringBuilder s = new StringBuilder("{\n  \"pruned\": [");
-        for (int i = 0; i < pruned.size(); i++) {
-            Pruned p = pruned.get(i);
-            s.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
-                    "    {\"name\": %s, \"shape\": %s, \"params\": %d, \"nonzero\": %d, \"sparsity\": %.6f}",
-                    quote(p.name()), p.shape(), p.params(), p.nonzero(), p.sparsity()));
-        }
-        s.append("\n  ],\n  \"left_out\": [");
-        for (int i = 0; i < leftOut.size(); i++) {
-            LeftOut l = leftOut.get(i);
-            s.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
-                    "    {\"name\": %s, \"shape\": %s, \"params\": %d, \"reason\": %s}", quote(l.name()), l.shape(),
-                    l.params(), quote(l.reason())));
-        }
+    public double sparsity() {
         long total = totalParams();
-        long nz = totalNonzero();
-        s.append(String.format(Locale.ROOT,
-                "\n  ],\n  \"total\": {\"params\": %d, \"nonzero\": %d, \"sparsity\": %.6f}\n}\n", total, nz,
-                total == 0 ? 0.0 : (double) (total - nz) / total));
-        return s.toString();
-    }
-
-    private static String quote(String text) {
-        StringBuilder s = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        s.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
-        }
-        return s.append('"').toString();
+        return total == 0 ? 0.0 : (double) (total - totalNonzero()) / total;
     }
 }
