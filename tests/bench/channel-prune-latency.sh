@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Issue "Structural pruning" acceptance timing at the models' own input sizes: ./torchslim prune --method channel
+# --amount 0.5 on torchvision ResNet-18 / MobileNetV2 / EfficientNet-B0 (scripted and traced) at 3x224x224, the
+# traced small BERT on 64 token ids (its max_position_embeddings) and the 2-layer TransformerEncoder (scripted, traced
+# under no_grad, traced with grad) on 64 tokens of width 128; dense vs pruned timed interleaved in one JVM at batch 1
+# and 32 on THREADS threads. Every output is loaded and run in Python (torch 2.13) at that input. Writes a markdown
+# table. Timings mean something only on a quiet machine: the script prints the load average beside each row.
+# Usage: [MODELS="resnet18.script bert"] [THREADS=2] [RUNS=9] tests/bench/channel-prune-latency.sh [DIR]
+#   DIR: files of tests/oracle/real_models.py make DIR (made there when missing), default target/real-models
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+dir=${1:-target/real-models}
+threads=${THREADS:-2}
+runs=${RUNS:-9}
+py=target/pyenv/bin/python
+out="$dir/channel-latency"
+mkdir -p "$out"
+mvn -q -DskipTests package -pl java/torchslim-cli -am
+cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)" "$out/torchslim-cli.jar"
+lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
+cp "$lib" "$out/torchslim.jar"
+cp="$out/torchslim-cli.jar:$(sed "s|$PWD/$lib|$out/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
+run() { java -Xmx6g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
+[ -f "$dir/bert.pt" ] || "$py" tests/oracle/real_models.py make "$dir"
+[ -f "$dir/transformer.grad.pt" ] || "$py" tests/oracle/real_models.py make "$dir" transformer.grad
+"$py" - "$out" <<'PY'
+import sys, numpy as np, torch
+torch.manual_seed(0)
+np.save(f"{sys.argv[1]}/ids64.npy", torch.randint(0, 1000, (32, 64)).numpy())
+np.save(f"{sys.argv[1]}/tokens64.npy", torch.randn(32, 64, 128).numpy())
+PY
+models=${MODELS:-"resnet18.script resnet18.trace mobilenet_v2.script mobilenet_v2.trace efficientnet_b0.script efficientnet_b0.trace bert transformer transformer.trace transformer.grad"}
+report="$out/report.md"
+echo "| model | input | params dense -> pruned | batch 1 dense / pruned ms | batch 32 dense / pruned ms | loads and runs in Python | load average |" > "$report"
+echo "|---|---|---|---|---|---|---|" >> "$report"
+for m in $models; do
+  case "$m" in
+    bert) input=(--data "$out/ids64.npy"); what="64 token ids" ;;
+    transformer*) input=(--data "$out/tokens64.npy"); what="64 tokens x 128" ;;
+    *) input=(--shape 3,224,224); what="3x224x224" ;;
+  esac
+  log="$out/$m.log"
+  run prune --in "$dir/$m.pt" --out "$out/$m.pruned.pt" --method channel --amount 0.5 "${input[@]}" \
+    --batch 1,32 --runs "$runs" --threads "$threads" --force --no-progress --json "$out/$m.json" > "$log" 2>&1
+  check=$("$py" - "$dir/$m.pt" "$out/$m.pruned.pt" "$what" "$out" <<'PY'
+import sys, numpy as np, torch
+dense, pruned, what, out = torch.jit.load(sys.argv[1]).eval(), torch.jit.load(sys.argv[2]).eval(), sys.argv[3], sys.argv[4]
+if what.startswith("64 token ids"):
+    x = torch.from_numpy(np.load(f"{out}/ids64.npy"))[:2]
+elif what.startswith("64 tokens"):
+    x = torch.from_numpy(np.load(f"{out}/tokens64.npy"))[:2]
+else:
+    x = torch.randn(2, 3, 224, 224)
+with torch.no_grad():
+    a, b = dense(x), pruned(x)
+print("yes" if a.shape == b.shape and torch.isfinite(b).all() else f"NO {tuple(a.shape)} vs {tuple(b.shape)}")
+PY
+)
+  "$py" - "$out/$m.json" "$m" "$what" "$check" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$report" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+lat = {r["batch"]: r for r in j["latency"]}
+cell = lambda b: f'{lat[b]["dense_ms"]:.2f} / {lat[b]["pruned_ms"]:.2f} ({lat[b]["speedup"]:.2f}x)'
+pb, pa = j["params_before"], j["params_after"]
+print(f'| {sys.argv[2]} | {sys.argv[3]} | {pb:,} -> {pa:,} ({100.0 * (pa - pb) / pb:+.1f}%) | {cell(1)} | {cell(32)} | {sys.argv[4]} | {sys.argv[5]} |')
+PY
+  tail -n 1 "$report"
+done
+echo "wrote $report"
