@@ -201,7 +201,8 @@ public final class NativeLibrary {
                 + " dev.torchslim:torchslim:" + version + " with classifier " + platform + " (or " + platform
                 + "-gpu for the CUDA build) beside dev.torchslim:torchslim itself (Maven: <classifier>" + platform
                 + "</classifier>; Gradle: 'dev.torchslim:torchslim:" + version + ":" + platform
-                + "'). The jar holds dev/torchslim/jni/" + platform + "/libtorchslim.so and libjnitorchslim.so";
+                + "'). That jar holds dev/torchslim/jni/" + platform + "/" + System.mapLibraryName("torchslim") + " and "
+                + System.mapLibraryName("jnitorchslim");
     }
 
     private static void loadLibTorch() {
