@@ -58,3 +58,9 @@ rm -f "$TS_OUTPUT"/.libtorchslim.so.*.tmp "$TS_OUTPUT"/.libjnitorchslim.so.*.tmp
 for lib in libtorchslim.so libjnitorchslim.so; do
   install_lib "$TS_BUILD_DIR/lib/$lib" "$TS_OUTPUT"
 done
+# One platform's natives in the classes directory: the Loader prefers linux-x86_64-gpu/ to
+# linux-x86_64/, so a CPU build after a -Pgpu one (or back) must not leave the other's copy.
+for dir in "$classes_dir"/*/; do
+  dir=${dir%/}
+  if [ "$dir" != "$TS_OUTPUT" ] && [ -f "$dir/libjnitorchslim.so" ]; then rm -rf "$dir"; fi
+done

@@ -2,9 +2,12 @@
 # Packaging checks, run by tests/run-all.sh after 'mvn verify' (needs the jar; installs it):
 #  1. 'java -jar java/torchslim-cli/target/torchslim-cli-VERSION.jar --version' and every command's --help;
 #  2. ./torchslim from another directory resolves relative --in/--out there;
-#  3. a separate Maven project, copied outside the clone, depends on the installed library artifact
-#     (dev.torchslim:torchslim only: no CLI, no examples), prunes and quantizes a model, saves, loads
-#     and runs it, and its class path holds neither torchslim-cli nor torchslim-examples;
+#  3. the installed library jar holds classes only, its linux-x86_64 classifier jar the natives
+#     (RUNPATH $ORIGIN only); a separate Maven project, copied outside the clone, depends on both
+#     (dev.torchslim:torchslim and its natives only: no CLI, no examples), prunes and quantizes a
+#     model, saves, loads and runs it, and its class path holds neither torchslim-cli nor
+#     torchslim-examples; without the natives jar the same program fails with the typed error
+#     that names the dependency to add;
 #  3b. the same program built by Gradle (tests/consumer/gradle, mavenLocal()) when gradle is on PATH,
 #     else "SKIP gradle-consumer" (a skip, never a pass);
 #  4. javadoc with doclint on the public API of every module: 0 warnings (the release profile fails on any).
@@ -54,15 +57,47 @@ PY
 }
 check relative-paths relative_paths
 
+natives_jar() {  # what 'mvn install' put in the local repository
+  local version repo listing lib
+  version=$(sed -n 's/^torchslim.version=//p' java/torchslim/target/classes/dev/torchslim/version.properties)
+  repo="$HOME/.m2/repository/dev/torchslim/torchslim/$version"
+  listing=$(unzip -Z1 "$repo/torchslim-$version.jar")
+  ! grep -q '\.so$' <<< "$listing" || { echo "the main jar holds natives:"; grep '\.so$' <<< "$listing"; return 1; }
+  grep -q '^dev/torchslim/core/NativeLibrary.class$' <<< "$listing"
+  listing=$(unzip -Z1 "$repo/torchslim-$version-linux-x86_64.jar")
+  ! grep -q '\.class$' <<< "$listing" || { echo "the natives jar holds classes"; return 1; }
+  mkdir -p "$work/natives"
+  for lib in libtorchslim.so libjnitorchslim.so; do
+    grep -qx "dev/torchslim/jni/linux-x86_64/$lib" <<< "$listing" || { echo "no $lib in the natives jar"; return 1; }
+    unzip -q -o -d "$work/natives" "$repo/torchslim-$version-linux-x86_64.jar" "dev/torchslim/jni/linux-x86_64/$lib"
+    readelf -d "$work/natives/dev/torchslim/jni/linux-x86_64/$lib" | grep -E 'RPATH|RUNPATH' | tee "$work/runpath.txt"
+    [ "$(grep -c . "$work/runpath.txt")" = 1 ] && grep -q 'RUNPATH.*\[\$ORIGIN\]$' "$work/runpath.txt" ||
+      { echo "$lib: RUNPATH is not \$ORIGIN alone"; return 1; }
+  done
+}
+check natives-jar natives_jar
+
 consumer() {
   cp -r "$root/tests/consumer/maven" "$work/consumer"
   (cd "$work/consumer" && { mvn -B -q -ntp -o package 2>/dev/null || mvn -B -q -ntp package; } &&
    ! grep -q "torchslim-cli\|torchslim-examples" target/classpath.txt &&
    grep -q "dev/torchslim/torchslim/" target/classpath.txt &&
+   grep -q "/torchslim-[^/:]*-linux-x86_64\.jar" target/classpath.txt &&
    java "${java_opts[@]}" -cp "target/classes:$(cat target/classpath.txt)" example.Consumer "$work/consumer/int8.pt")
   "$root/target/pyenv/bin/python" -c "import sys, torch; m = torch.jit.load(sys.argv[1]); print('python runs it:', tuple(m(torch.randn(8, 16)).shape))" "$work/consumer/int8.pt"
 }
 check maven-consumer consumer
+
+missing_natives() {  # the consumer's class path without torchslim-VERSION-linux-x86_64.jar
+  local cp status=0
+  cp=$(tr ':' '\n' < "$work/consumer/target/classpath.txt" | grep -v -- '/torchslim-[^/]*-linux-x86_64\.jar$' | paste -sd:)
+  (cd "$work/consumer" && java "${java_opts[@]}" -cp "target/classes:$cp" example.Consumer "$work/consumer/none.pt") \
+    > "$work/missing.txt" 2>&1 || status=$?
+  cat "$work/missing.txt"
+  [ "$status" != 0 ] && [ ! -e "$work/consumer/none.pt" ] &&
+    grep -q "^Exception in thread \"main\" dev.torchslim.core.TorchSlimException: TorchSlim's native libraries for linux-x86_64 are not on the class path: add the dependency dev.torchslim:torchslim:[^ ]* with classifier linux-x86_64" "$work/missing.txt"
+}
+check missing-natives missing_natives
 
 gradle_consumer() {  # tests/consumer copied whole: the Gradle build compiles ../maven/src/main/java
   mkdir -p "$work/consumers"

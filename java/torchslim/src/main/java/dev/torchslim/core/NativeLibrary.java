@@ -160,12 +160,49 @@ public final class NativeLibrary {
     private static void loadBinding(Class<?> bindingClass) {
         try {
             Loader.load(bindingClass);
+        } catch (ExceptionInInitializerError e) {
+            // The binding's static initialiser calls load() again and failed there: pass its error on.
+            if (e.getCause() instanceof TorchSlimException cause) {
+                throw cause;
+            }
+            throw e;
         } catch (UnsatisfiedLinkError e) {
+            String platform = Loader.getPlatform();
+            if (nativesDirectory(platform) == null) {
+                throw new TorchSlimException(missingNativesMessage(platform), e);
+            }
             throw new TorchSlimException("TorchSlim's native libraries (libtorchslim.so, libjnitorchslim.so for "
-                    + Loader.getPlatform() + ") could not be loaded: " + e.getMessage()
-                    + ". They are built by 'mvn package' into the torchslim jar under dev/torchslim/jni/"
-                    + Loader.getPlatform() + "/", e);
+                    + platform + ") could not be loaded: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where the natives for {@code platform} are on the class path, as JavaCPP's Loader looks for
+     * them: {@code dev/torchslim/jni/<platform>-gpu/}, then {@code dev/torchslim/jni/<platform>/}.
+     *
+     * @param platform JavaCPP's platform name, e.g. linux-x86_64
+     * @return the resource directory holding libjnitorchslim, or null when no jar or directory has it
+     */
+    static String nativesDirectory(String platform) {
+        for (String classifier : new String[] {platform + "-gpu", platform}) {
+            String directory = "dev/torchslim/jni/" + classifier + "/";
+            if (NativeLibrary.class.getClassLoader().getResource(directory + System.mapLibraryName("jnitorchslim"))
+                    != null) {
+                return directory;
+            }
+        }
+        return null;
+    }
+
+    /** A consumer that declared the library without its natives' classifier jar: say what to add. */
+    static String missingNativesMessage(String platform) {
+        String version = TorchSlim.buildInfo().getProperty("torchslim.version", "VERSION");
+        return "TorchSlim's native libraries for " + platform + " are not on the class path: add the dependency"
+                + " dev.torchslim:torchslim:" + version + " with classifier " + platform + " (or " + platform
+                + "-gpu for the CUDA build) beside dev.torchslim:torchslim itself (Maven: <classifier>" + platform
+                + "</classifier>; Gradle: 'dev.torchslim:torchslim:" + version + ":" + platform
+                + "'). That jar holds dev/torchslim/jni/" + platform + "/" + System.mapLibraryName("torchslim") + " and "
+                + System.mapLibraryName("jnitorchslim");
     }
 
     private static void loadLibTorch() {

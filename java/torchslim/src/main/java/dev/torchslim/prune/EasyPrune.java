@@ -1,5 +1,6 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.core.NativeLibrary;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -55,6 +56,8 @@ public final class EasyPrune implements AutoCloseable {
             throw new IllegalArgumentException("model is null");
         }
         Amounts.check(amount);
+        // Natives first: a missing natives jar is a TorchSlimException here, not an error inside a binding's initialiser.
+        NativeLibrary.ensureLoaded();
         this.model = model;
         this.amount = amount;
     }

@@ -1,5 +1,6 @@
 package dev.torchslim.prune;
 
+import dev.torchslim.core.NativeLibrary;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
@@ -44,6 +45,7 @@ public final class GradualPruner implements AutoCloseable {
             throw new IllegalArgumentException("need start >= 0, frequency >= 1, updates >= 1; got start=" + start
                     + ", frequency=" + frequency + ", updates=" + updates);
         }
+        NativeLibrary.ensureLoaded(); // a missing natives jar: a TorchSlimException, see EasyPrune
         List<PruneTarget> found = new java.util.ArrayList<>();
         // The module dicts of the search die with this scope; the targets are detached from it.
         try (PointerScope scope = new PointerScope()) {
