@@ -17,10 +17,7 @@ py=target/pyenv/bin/python
 out="$dir/channel-latency"
 mkdir -p "$out"
 mvn -q -DskipTests package -pl java/torchslim-cli -am
-cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)" "$out/torchslim-cli.jar"
-lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
-cp "$lib" "$out/torchslim.jar"
-cp="$out/torchslim-cli.jar:$(sed "s|$PWD/$lib|$out/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
+cp=$(tests/bench/private-classpath.sh "$out")
 run() { java -Xmx6g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
 [ -f "$dir/bert.pt" ] || "$py" tests/oracle/real_models.py make "$dir"
 [ -f "$dir/transformer.grad.pt" ] || "$py" tests/oracle/real_models.py make "$dir" transformer.grad

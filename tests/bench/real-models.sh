@@ -12,10 +12,7 @@ py=target/pyenv/bin/python
 mkdir -p "$dir/out"
 # One build, then a private copy of the jar: later rebuilds of this checkout don't touch the runs.
 mvn -q -DskipTests package -pl java/torchslim-cli -am
-cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
-lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
-cp "$lib" "$dir/torchslim.jar"
-cp="$dir/torchslim-cli.jar:$(sed "s|$PWD/$lib|$dir/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
+cp=$(tests/bench/private-classpath.sh "$dir")
 run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
 [ -f "$dir/transformer.pt" ] || "$py" tests/oracle/real_models.py make "$dir"
 report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"

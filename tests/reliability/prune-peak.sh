@@ -14,10 +14,7 @@ py="$root/target/pyenv/bin/python"
 mkdir -p "$dir"
 [ -f "$dir/model.pt" ] || "$py" "$root/tests/oracle/bench_prune_file.py" make "$dir/model.pt"
 # Private copies of the jars: a rebuild of this checkout during the runs does not touch them.
-cp "$(ls "$root"/java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
-lib=$(ls "$root"/java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
-cp "$lib" "$dir/torchslim.jar"
-cp="$dir/torchslim-cli.jar:$(sed "s|$lib|$dir/torchslim.jar|" "$root/java/torchslim-cli/target/classpath.txt")"
+cp=$("$root/tests/bench/private-classpath.sh" "$dir")
 # The launcher's JVM options (./torchslim).
 java_opts=(-Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0)
 size=$(stat -c %s "$dir/model.pt")
