@@ -139,10 +139,15 @@ public final class QuantizeCommand implements Command {
                     o.printf("static: top-1 agreement with fp32 on %d rows of %s: %.4f all int8, %.4f with %d module(s) "
                             + "in float %s (%d conversions)%n", data.size(), dataArg, r.fullInt8Agreement(), r.agreement(),
                             r.keptFloat().size(), r.keptFloat(), r.trials());
+                    if (!r.sensitivity().isEmpty()) {
+                        o.println("  agreement with one block in float, best first: " + r.sensitivity().entrySet().stream()
+                                .limit(8).map(e -> String.format("%s %.4f", e.getKey(), e.getValue()))
+                                .collect(Collectors.joining(", ")));
+                    }
                     if (!r.met()) {
                         r.model().close();
-                        throw new IllegalStateException(String.format("--min-agreement %s not reached: %.4f with every "
-                                + "candidate in float; nothing written", minAgreement, r.agreement()));
+                        throw new IllegalStateException(String.format("--min-agreement %s not reached: at best %.4f "
+                                + "(%s in float); nothing written", minAgreement, r.agreement(), r.keptFloat()));
                     }
                     keptFloat = r.keptFloat();
                     agreement = r.agreement();

@@ -47,7 +47,7 @@ public final class AccuracyAwareInt8 {
      * @param sensitivity agreement with each candidate alone kept in float, most sensitive first (empty
      *     when full int8 already met the floor)
      * @param trials static int8 conversions made
-     * @param met whether {@code agreement >= minAgreement}; if not, every candidate is in float
+     * @param met whether {@code agreement >= minAgreement}; if not, the model is the best one tried
      */
     public record Result(ScriptModel model, List<String> keptFloat, double agreement, double fullInt8Agreement,
             Map<String, Double> sensitivity, int trials, boolean met) {}
@@ -97,14 +97,31 @@ public final class AccuracyAwareInt8 {
             measured.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))
                     .forEachOrdered(e -> sensitivity.put(e.getKey(), e.getValue()));
             List<String> chosen = new ArrayList<>(fixed);
+            List<String> bestFloat = fixed;
             Trial current = null;
             for (String c : sensitivity.keySet()) {
                 chosen.add(c);
-                if (current != null) {
-                    current.model.close();
+                Trial t;
+                try {
+                    t = trial(model, config, calibration, check, want, chosen, trials);
+                } catch (RuntimeException e) {
+                    if (chosen.size() < fixed.size() + sensitivity.size()) {
+                        throw e;
+                    }
+                    // every candidate in float can leave nothing to quantize
+                    LOG.info("  every candidate in float: {}", e.getMessage());
+                    break;
                 }
-                current = trial(model, config, calibration, check, want, chosen, trials);
-                LOG.info("  float {}: agreement {}", chosen, current.agreement);
+                LOG.info("  float {}: agreement {}", chosen, t.agreement);
+                if (current == null || t.agreement > current.agreement) {
+                    if (current != null) {
+                        current.model.close();
+                    }
+                    current = t;
+                    bestFloat = List.copyOf(chosen);
+                } else {
+                    t.model.close();
+                }
                 if (current.agreement >= minAgreement) {
                     break;
                 }
@@ -112,7 +129,7 @@ public final class AccuracyAwareInt8 {
             if (current == null) {
                 current = trial(model, config, calibration, check, want, fixed, trials);
             }
-            return new Result(current.model, List.copyOf(chosen), current.agreement, full, sensitivity, trials[0],
+            return new Result(current.model, bestFloat, current.agreement, full, sensitivity, trials[0],
                     current.agreement >= minAgreement);
         }
     }
