@@ -6,7 +6,7 @@
 # 1000 held-out rows; retention = top-1 agreement of int8 with fp32 on them; for static modes also Python's own
 # quantize_jit of the same file (same observer, same 256 calibration rows in batches of 16): its retention and the
 # largest logit difference between the two int8 models. Writes a markdown table.
-# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
+# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [LABEL_SMOOTHING=0] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
 #   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat,
 #   static-agree and static-histogram-agree (--min-agreement ${MIN_AGREEMENT:-0.95} on the 256 calibration rows; Python's
 #   quantize_jit then keeps the same modules in float) (default: static static-histogram dynamic qat).
@@ -32,7 +32,8 @@ run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torc
 bases="resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer"
 [ -z "${MODELS:-}" ] || bases=$(for m in $MODELS; do m=${m%.script}; echo "${m%.trace}"; done | sort -u)
 for m in $bases; do
-  [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" | tee -a "$dir/train.jsonl"
+  [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" \
+    --label-smoothing "${LABEL_SMOOTHING:-0}" | tee -a "$dir/train.jsonl"
 done
 report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
 echo "| model | mode | exit | quantized ops | fp32 accuracy | int8 accuracy | retention (TorchSlim) | retention (Python quantize_jit) | max abs diff TorchSlim vs Python | size in -> out (bytes) | kept in float |" > "$report"

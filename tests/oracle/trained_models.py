@@ -1,8 +1,9 @@
 """Trained versions of the real models of real_models.py, so int8's top-1 retention is measured on models whose
 logits have margins (random-init ones have almost none; no pretrained weights can be downloaded here).
 
-  trained_models.py train DIR [NAME...] [--budget SECONDS]
-        trains each model (or those named) for SECONDS of wall time (default 150) with Adam and saves, per model:
+  trained_models.py train DIR [NAME...] [--budget SECONDS] [--label-smoothing S]
+        trains each model (or those named) for SECONDS of wall time (default 150) with Adam (cross-entropy with label
+        smoothing S, default 0; torchvision's EfficientNet recipe uses 0.1) and saves, per model:
         DIR/NAME.script.pt and DIR/NAME.trace.pt (CNNs; the same weights scripted and traced),
         DIR/NAME.pt (bert, lstm: one file; transformer: .pt scripted and .trace.pt traced),
         DIR/NAME.data.pt  {'x', 'y'}: 256 training rows (calibration),
@@ -118,7 +119,7 @@ def sequence_model(name):
     return real_models.LstmClassifier() if name == "lstm" else real_models.Encoder()
 
 
-def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None):
+def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None, label_smoothing=0.0):
     """Adam at lr, cosine-decayed over max_steps steps or, without max_steps, over budget seconds of wall time (the
     shared machine's speed varies too much to fix a step count in advance); returns the number of steps."""
     torch.manual_seed(seed)
@@ -136,7 +137,7 @@ def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None):
             order, pos = torch.randperm(x.shape[0]), 0
         i = order[pos:pos + batch]
         pos += batch
-        loss = F.cross_entropy(model(x[i].contiguous()), y[i])
+        loss = F.cross_entropy(model(x[i].contiguous()), y[i], label_smoothing=label_smoothing)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -154,7 +155,7 @@ def logits(m, x, batch=200):
     return torch.cat(outs).float()
 
 
-def train(directory, names, budget):
+def train(directory, names, budget, label_smoothing=0.0):
     os.makedirs(directory, exist_ok=True)
     fmnist = None
     for name in names:
@@ -174,7 +175,7 @@ def train(directory, names, budget):
             tx, ty = synthetic(name, torch.Generator().manual_seed(4), N_EVAL + 200)
             held = (tx[:N_EVAL], ty[:N_EVAL])
             m = sequence_model(name)
-        steps = fit(m, x, y, budget, lr=LR.get(name, 1e-3))
+        steps = fit(m, x, y, budget, lr=LR.get(name, 1e-3), label_smoothing=label_smoothing)
         with torch.no_grad():
             if name in CNNS:
                 files = {"script": torch.jit.script(m), "trace": torch.jit.trace(m, calib[0][:2], check_trace=False)}
@@ -191,7 +192,7 @@ def train(directory, names, budget):
         out = logits(m, held[0])
         top2 = out.topk(2, 1).values
         gap = ((top2[:, 0] - top2[:, 1]) / (out.max(1).values - out.min(1).values)).median()
-        print(json.dumps({"model": name, "steps": steps, "train_s": round(time.time() - t0, 1),
+        print(json.dumps({"model": name, "steps": steps, "label_smoothing": label_smoothing, "train_s": round(time.time() - t0, 1),
                           "fp32_accuracy": float((out.argmax(1) == held[1]).float().mean()),
                           "median_top1_gap_of_range": float(gap)}), flush=True)
 
@@ -294,7 +295,12 @@ if __name__ == "__main__":
             i = args.index("--budget")
             budget = float(args[i + 1])
             del args[i:i + 2]
-        train(args[1], args[2:] or list(CNNS + SEQUENCE), budget)
+        smoothing = 0.0
+        if "--label-smoothing" in args:
+            i = args.index("--label-smoothing")
+            smoothing = float(args[i + 1])
+            del args[i:i + 2]
+        train(args[1], args[2:] or list(CNNS + SEQUENCE), budget, smoothing)
     elif args[0] == "small":
         small(args[1], int(args[3]) if len(args) > 3 and args[2] == "--steps" else 300)
     elif args[0] == "eval":
