@@ -6,9 +6,12 @@
 # 1000 held-out rows; retention = top-1 agreement of int8 with fp32 on them; for static modes also Python's own
 # quantize_jit of the same file (same observer, same 256 calibration rows in batches of 16): its retention and the
 # largest logit difference between the two int8 models. Writes a markdown table.
-# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
-#   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat
-#   (default: static static-histogram dynamic qat). Models are trained once per DIR (about BUDGET s each).
+# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [LABEL_SMOOTHING=0] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
+#   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat,
+#   static-agree and static-histogram-agree (--min-agreement ${MIN_AGREEMENT:-0.95} on the 256 calibration rows; Python's
+#   quantize_jit then keeps the same modules in float) (default: static static-histogram dynamic qat).
+#   KEEP_FLOAT="a,b" adds --keep-float a,b to every mode (paths, * patterns or class names; Python gets the paths the
+#   CLI resolved them to). Models are trained once per DIR (about BUDGET s each).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -29,11 +32,12 @@ run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torc
 bases="resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer"
 [ -z "${MODELS:-}" ] || bases=$(for m in $MODELS; do m=${m%.script}; echo "${m%.trace}"; done | sort -u)
 for m in $bases; do
-  [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" | tee -a "$dir/train.jsonl"
+  [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" \
+    --label-smoothing "${LABEL_SMOOTHING:-0}" | tee -a "$dir/train.jsonl"
 done
 report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
-echo "| model | mode | exit | quantized ops | fp32 accuracy | int8 accuracy | retention (TorchSlim) | retention (Python quantize_jit) | max abs diff TorchSlim vs Python | size in -> out (bytes) |" > "$report"
-echo "|---|---|---|---|---|---|---|---|---|---|" >> "$report"
+echo "| model | mode | exit | quantized ops | fp32 accuracy | int8 accuracy | retention (TorchSlim) | retention (Python quantize_jit) | max abs diff TorchSlim vs Python | size in -> out (bytes) | kept in float |" > "$report"
+echo "|---|---|---|---|---|---|---|---|---|---|---|" >> "$report"
 files=()
 if [ -n "${MODELS:-}" ]; then for m in $MODELS; do files+=("$dir/$m.pt"); done; else files=("$dir"/*.pt); fi
 for f in "${files[@]}"; do
@@ -43,44 +47,50 @@ for f in "${files[@]}"; do
   for mode in "${modes[@]}"; do
     out="$dir/out/$name.$mode.pt"
     rm -f "$out"
-    args=(--mode "${mode%%-*}")
+    args=(--mode "${mode%%-*}" --json "$dir/out/$name.$mode.json")
+    [ -z "${KEEP_FLOAT:-}" ] || args+=(--keep-float "$KEEP_FLOAT")
     observer=minmax
     case "$mode" in
       static*) args+=(--data "$dir/$base.data.pt" --batch 16 --calib 16);;
       qat) args+=(--data "$dir/$base.data.pt" --batch 16 --epochs 1 --loss ce --lr 1e-4);;
     esac
     case "$mode" in
-      static-histogram) args+=(--observer histogram); observer=histogram;;
+      static-histogram*) args+=(--observer histogram); observer=histogram;;
       static-per-tensor) args+=(--per-tensor);;
     esac
+    case "$mode" in *-agree) args+=(--min-agreement "${MIN_AGREEMENT:-0.95}");; esac
     set +e
     run quantize --in "$f" --out "$out" "${args[@]}" > "$dir/out/$name.$mode.log" 2>&1
     rc=$?
     set -e
     if [ $rc -ne 0 ]; then
-      echo "| $name | $mode | $rc | - | - | - | - | - | - | $(tail -n 1 "$dir/out/$name.$mode.log" | tr '|' '/' | cut -c1-120) |" >> "$report"
+      echo "| $name | $mode | $rc | - | - | - | - | - | - | $(tail -n 1 "$dir/out/$name.$mode.log" | tr '|' '/' | cut -c1-120) | - |" >> "$report"
       continue
     fi
     pyline='{}'
     compare=()
     rm -f "$dir/out/$name.$mode.python.npy"
-    if [ "$mode" = static ] || [ "$mode" = static-histogram ]; then
+    if [ "$mode" != qat ] && [ "$mode" != dynamic ] && [ "$mode" != static-per-tensor ]; then
+      kept=$("$py" -c 'import json, sys; print(",".join(json.load(open(sys.argv[1])).get("keep_float", [])))' \
+        "$dir/out/$name.$mode.json")
       pyline=$("$py" tests/oracle/trained_models.py python-int8 "$f" "$dir/$base.data.pt" "$dir/$base.eval.pt" \
-        "$observer" "$dir/out/$name.$mode.python.npy" 2>/dev/null | tail -n 1) \
+        "$observer" "$dir/out/$name.$mode.python.npy" "$kept" 2>/dev/null | tail -n 1) \
         || pyline="{\"error\": \"Python's quantize_jit crashed: exit status $?\"}"
       [ -f "$dir/out/$name.$mode.python.npy" ] && compare=("$dir/out/$name.$mode.python.npy")
     fi
     line=$("$py" tests/oracle/trained_models.py eval "$f" "$out" "$dir/$base.eval.pt" "${compare[@]}" 2>/dev/null | tail -n 1) \
       || line="{\"error\": \"Python exited with status $?\"}"
-    "$py" - "$line" "$pyline" "$name" "$mode" "$(stat -c %s "$f") -> $(stat -c %s "$out")" >> "$report" <<'EOF'
+    "$py" - "$line" "$pyline" "$name" "$mode" "$(stat -c %s "$f") -> $(stat -c %s "$out")" "$dir/out/$name.$mode.json" >> "$report" <<'EOF'
 import json, sys
 r, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+kept = json.load(open(sys.argv[6])).get("keep_float", [])
 f = lambda v: "-" if v is None else "%.3f" % v
 py = p.get("error", "-")[:60] if "retention" not in p else f(p["retention"])
 diff = r.get("max_diff_vs_python_int8")
-print("| %s | %s | 0 | %s | %s | %s | %s | %s | %s | %s |" % (sys.argv[3], sys.argv[4],
+print("| %s | %s | 0 | %s | %s | %s | %s | %s | %s | %s | %s |" % (sys.argv[3], sys.argv[4],
       r.get("quantized_ops", r.get("error", "-")), f(r.get("fp32_accuracy")), f(r.get("accuracy")),
-      f(r.get("retention")), py, "-" if diff is None else "%.2g" % diff, sys.argv[5]))
+      f(r.get("retention")), py, "-" if diff is None else "%.2g" % diff, sys.argv[5],
+      ", ".join(kept) if len(kept) <= 6 else "%d modules: %s, ..." % (len(kept), ", ".join(kept[:4]))))
 EOF
   done
 done

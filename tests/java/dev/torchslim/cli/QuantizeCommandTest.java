@@ -73,6 +73,11 @@ class QuantizeCommandTest {
         assertEquals(1, quantize(in, out, "static", "--data", dir.resolve("no-data.pt").toString()));
         assertEquals(1, quantize(GraphModels.file("resnet", ".x.npy"), out, "dynamic"));  // not TorchScript
         assertEquals(1, quantize(in, out, "dynamic", "--keep-float", "no.such.module"));
+        assertEquals(2, quantize(in, out, "dynamic", "--min-agreement", "0.95"));  // static only
+        assertEquals(2, quantize(in, out, "static", "--data", GraphModels.file("resnet", ".data.pt").toString(),
+                "--float-candidates", "fc"));  // needs --min-agreement
+        assertEquals(2, quantize(in, out, "static", "--data", GraphModels.file("resnet", ".data.pt").toString(),
+                "--min-agreement", "1.5"));
         assertTrue(Files.notExists(out));
     }
 }

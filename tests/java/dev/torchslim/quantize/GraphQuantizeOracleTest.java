@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.torchslim.cli.Main;
 import dev.torchslim.core.TensorScope;
 import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
@@ -16,6 +17,10 @@ import dev.torchslim.examples.data.FashionMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -133,17 +138,8 @@ class GraphQuantizeOracleTest {
      */
     @Test
     void staticInt8KeepsTop1OfATrainedResidualCnn() throws Exception {
-        boolean data = Files.isDirectory(FashionMnist.defaultDir());
-        if (System.getenv("CI") != null && !data) {
-            throw new IllegalStateException("Fashion-MNIST missing in CI: .ci/run installs dataset-fashion-mnist");
-        }
-        assumeTrue(data, "dataset-fashion-mnist not installed");
-        Path dir = Paths.get("target", "oracle-models", "trained");
+        Path dir = trainedResnet();
         Path ref = dir.resolve("trained_resnet.pt");
-        if (!Files.exists(dir.resolve("trained_resnet.eval.x.npy"))) {
-            Files.createDirectories(dir);
-            System.out.println(PythonOracle.run("trained_models.py", "small", dir.toString(), "--steps", "300").strip());
-        }
         try (TensorScope scope = new TensorScope();
              ScriptModel model = ScriptModel.load(ref)) {
             model.eval();
@@ -166,12 +162,73 @@ class GraphQuantizeOracleTest {
                 q.save(out);
                 String text = PythonOracle.run("trained_models.py", "eval", ref.toString(), out.toString(),
                         dir.resolve("trained_resnet.eval.pt").toString());
-                JsonNode r = new ObjectMapper().readTree(text.lines().filter(l -> l.startsWith("{"))
-                        .reduce((a, b) -> b).orElse(text));
+                JsonNode r = lastJson(text);
                 assertTrue(r.path("runs").asBoolean() && r.path("quantized_ops").asInt() > 0, "Python: " + r);
                 assertEquals(retention, r.path("retention").asDouble(), 1.5 / held.size(), "Python's retention differs: " + r);
             }
         }
+    }
+
+    /** The CI model of trained_models.py small (made once), or a skip without Fashion-MNIST outside CI. */
+    private static Path trainedResnet() throws Exception {
+        boolean data = Files.isDirectory(FashionMnist.defaultDir());
+        if (System.getenv("CI") != null && !data) {
+            throw new IllegalStateException("Fashion-MNIST missing in CI: .ci/run installs dataset-fashion-mnist");
+        }
+        assumeTrue(data, "dataset-fashion-mnist not installed");
+        Path dir = Paths.get("target", "oracle-models", "trained");
+        if (!Files.exists(dir.resolve("trained_resnet.eval.x.npy"))) {
+            Files.createDirectories(dir);
+            System.out.println(PythonOracle.run("trained_models.py", "small", dir.toString(), "--steps", "300").strip());
+        }
+        return dir;
+    }
+
+    private static JsonNode lastJson(String text) throws Exception {
+        return new ObjectMapper().readTree(text.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse(text));
+    }
+
+    /**
+     * quantize --min-agreement on the trained residual CNN: all-int8 agrees with fp32 on fewer than 98% of the 256
+     * data rows, so the search keeps the block(s) whose float copy helps most in float until 98% holds (agreement in
+     * the --json report); Python's quantize_jit with the same modules given qconfig None (same observers, same
+     * batches) makes the same int8 model (logits within 1e-4) and the same retention on 500 test rows. A floor that
+     * no choice reaches (1.0 with only fc as a candidate) exits 1 and writes nothing.
+     */
+    @Test
+    void minAgreementKeepsTheMostSensitiveBlocksInFloatAsQuantizeJitWould() throws Exception {
+        Path dir = trainedResnet();
+        Path ref = dir.resolve("trained_resnet.pt");
+        Path data = dir.resolve("trained_resnet.data.pt");
+        Path out = tmp.resolve("agree.pt");
+        Path json = tmp.resolve("agree.json");
+        String[] base = {"quantize", "--in", ref.toString(), "--mode", "static", "--data", data.toString(),
+            "--batch", "16", "--calib", "16"};
+        String[] run = Stream.concat(Arrays.stream(base), Stream.of(
+                "--out", out.toString(), "--min-agreement", "0.98", "--json", json.toString())).toArray(String[]::new);
+        assertEquals(0, Main.run(run));
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertTrue(report.path("agreement").asDouble() >= 0.98, report.toString());
+        List<String> kept = new ArrayList<>();
+        report.path("keep_float").forEach(n -> kept.add(n.asText()));
+        assertTrue(!kept.isEmpty() && kept.size() < 4, "expected some but not all of the 4 blocks in float: " + kept);
+        Path py = tmp.resolve("agree.python.npy");
+        JsonNode python = lastJson(PythonOracle.run("trained_models.py", "python-int8", ref.toString(), data.toString(),
+                dir.resolve("trained_resnet.eval.pt").toString(), "minmax", py.toString(), String.join(",", kept)));
+        JsonNode ours = lastJson(PythonOracle.run("trained_models.py", "eval", ref.toString(), out.toString(),
+                dir.resolve("trained_resnet.eval.pt").toString(), py.toString()));
+        System.out.printf("min-agreement 0.98: %s in float, agreement %.4f on the data rows; on 500 test rows retention "
+                + "%.3f (Python quantize_jit, same modules float: %.3f), max logit diff %.2g%n", kept,
+                report.path("agreement").asDouble(), ours.path("retention").asDouble(),
+                python.path("retention").asDouble(), ours.path("max_diff_vs_python_int8").asDouble());
+        assertTrue(ours.path("runs").asBoolean() && ours.path("quantized_ops").asInt() > 0, ours.toString());
+        assertEquals(python.path("retention").asDouble(), ours.path("retention").asDouble(), 1e-9, ours + " vs " + python);
+        assertTrue(ours.path("max_diff_vs_python_int8").asDouble() < 1e-4, ours.toString());
+        Path never = tmp.resolve("never.pt");
+        String[] impossible = Stream.concat(Arrays.stream(base), Stream.of(
+                "--out", never.toString(), "--min-agreement", "1.0", "--float-candidates", "fc")).toArray(String[]::new);
+        assertEquals(1, Main.run(impossible));
+        assertTrue(Files.notExists(never));
     }
 
     /** Saves q, runs it in Python on the same inputs: same output, quantized ops in the loaded graph. */

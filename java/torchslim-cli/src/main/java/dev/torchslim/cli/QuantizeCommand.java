@@ -8,6 +8,7 @@ import dev.torchslim.distributed.DataParallel;
 import dev.torchslim.distributed.DataParallelGroup;
 import dev.torchslim.distributed.Rendezvous;
 import dev.torchslim.graph.ScriptModel;
+import dev.torchslim.quantize.AccuracyAwareInt8;
 import dev.torchslim.quantize.Engine;
 import dev.torchslim.quantize.HalfPrecisionConfig;
 import dev.torchslim.quantize.Int8DynamicConfig;
@@ -43,7 +44,7 @@ public final class QuantizeCommand implements Command {
                 "         [--data DATA.pt|X.npy] [--calib 32] [--batch 32] [--observer minmax|moving_average|histogram]",
                 "         [--per-channel|--per-tensor] [--engine x86|fbgemm|qnnpack|onednn] [--keep-float fc,classifier]",
                 "         [--loss ce|nll|mse] [--epochs 1] [--lr 1e-4] [--seed 0] [--group 64] [--cast-output]",
-                "         [--json REPORT.json]",
+                "         [--min-agreement 0.95 [--float-candidates features.*.0,SqueezeExcitation]] [--json REPORT.json]",
                 "  MODEL.pt: any TorchScript file (torch.jit.script(m).save or torch.jit.trace(m, x).save).",
                 "  OUT.pt: TorchScript that Python's torch.jit.load runs, without TorchSlim.",
                 "  Weights: per output channel for static and qat, per tensor for dynamic (PyTorch's defaults);",
@@ -51,6 +52,10 @@ public final class QuantizeCommand implements Command {
                 "  dynamic: int8 weights for every Linear, LSTM and GRU; activations quantized per call.",
                 "  static: observers calibrated on --calib batches of --batch rows of --data (a torch.save'd",
                 "    {'x': X, 'y': Y} dict, or a .npy array), Conv+BN folded, ReLU fused, quantized:: ops.",
+                "  --keep-float: module paths, * patterns (features.*.0.block.2) or class names (SqueezeExcitation).",
+                "  --min-agreement F (static): if int8's top-1 class agrees with fp32's on fewer than F of --data's",
+                "    rows, keep the blocks (or --float-candidates) whose float copy helps most in float, one by one,",
+                "    until it holds; exits 1 without output if it cannot.",
                 "  qat: fake-quantize, fine-tune --epochs on --data's x and y with --loss, then convert.",
                 "  weight-int8, weight-int4: integer weights (int4: --group inputs per scale) dequantized in forward.",
                 "  fp16, bf16: floating weights and constants cast; floating inputs cast at the entry",
@@ -62,7 +67,7 @@ public final class QuantizeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, DistributedOptions.with(Set.of("in", "out", "mode", "data", "calib", "batch",
-                "observer", "engine", "keep-float", "loss", "epochs", "lr", "seed", "group", "json")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
+                "observer", "engine", "keep-float", "min-agreement", "float-candidates", "loss", "epochs", "lr", "seed", "group", "json")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         String mode = args.require("mode");
@@ -94,6 +99,16 @@ public final class QuantizeCommand implements Command {
         List<String> keepFloat = Arrays.stream(args.get("keep-float", "").split(","))
                 .filter(s -> !s.isBlank()).map(String::trim).collect(Collectors.toList());
         String dataArg = args.get("data", null);
+        Double minAgreement = args.get("min-agreement", null) == null ? null
+                : args.doubleValue("min-agreement", 1, 1e-9, 1);
+        List<String> candidates = Arrays.stream(args.get("float-candidates", "").split(","))
+                .filter(s -> !s.isBlank()).map(String::trim).collect(Collectors.toList());
+        if ((minAgreement != null || !candidates.isEmpty()) && !mode.equals("static")) {
+            throw new UsageException("--min-agreement and --float-candidates apply to --mode static only");
+        }
+        if (!candidates.isEmpty() && minAgreement == null) {
+            throw new UsageException("--float-candidates needs --min-agreement");
+        }
         if ((mode.equals("static") || mode.equals("qat")) && dataArg == null) {
             throw new UsageException("--mode " + mode + " needs --data: inputs to "
                     + (mode.equals("static") ? "calibrate on" : "train on")
@@ -103,6 +118,8 @@ public final class QuantizeCommand implements Command {
             return DistributedOptions.launch(name(), argv, args);
         }
         PrintStream o = System.out;
+        List<String> keptFloat = keepFloat;
+        Double agreement = null;
         NativeLibrary.ensureLoaded();
         try (DataParallelGroup dp = mode.equals("qat") ? DistributedOptions.join(args) : null;
              ScriptModel model = ScriptModel.load(in)) {
@@ -114,7 +131,27 @@ public final class QuantizeCommand implements Command {
                     TensorData data = TensorData.load(Paths.get(dataArg));
                     Int8StaticConfig config = new Int8StaticConfig(Observer.parse(args.get("observer", "minmax")),
                             perChannel, engine);
-                    yield Quantize.apply(model, config, data.batches(batch, calib), keepFloat);
+                    if (minAgreement == null) {
+                        yield Quantize.apply(model, config, data.batches(batch, calib), keepFloat);
+                    }
+                    AccuracyAwareInt8.Result r = AccuracyAwareInt8.apply(model, config, data.batches(batch, calib),
+                            data.batches(batch, Integer.MAX_VALUE), minAgreement, keepFloat, candidates);
+                    o.printf("static: top-1 agreement with fp32 on %d rows of %s: %.4f all int8, %.4f with %d module(s) "
+                            + "in float %s (%d conversions)%n", data.size(), dataArg, r.fullInt8Agreement(), r.agreement(),
+                            r.keptFloat().size(), r.keptFloat(), r.trials());
+                    if (!r.sensitivity().isEmpty()) {
+                        o.println("  agreement with one block in float, best first: " + r.sensitivity().entrySet().stream()
+                                .limit(8).map(e -> String.format("%s %.4f", e.getKey(), e.getValue()))
+                                .collect(Collectors.joining(", ")));
+                    }
+                    if (!r.met()) {
+                        r.model().close();
+                        throw new IllegalStateException(String.format("--min-agreement %s not reached: at best %.4f "
+                                + "(%s in float); nothing written", minAgreement, r.agreement(), r.keptFloat()));
+                    }
+                    keptFloat = r.keptFloat();
+                    agreement = r.agreement();
+                    yield r.model();
                 }
                 case "qat" -> {
                     TensorData data = TensorData.load(Paths.get(dataArg));
@@ -156,7 +193,10 @@ public final class QuantizeCommand implements Command {
                         .put("per_channel", perChannel).put("engine", engine.toString())
                         .put("state_bytes_before", model.stateBytes()).put("state_bytes_after", result.stateBytes())
                         .put("file_bytes_before", Files.size(in)).put("file_bytes_after", Files.size(out))
-                        .put("quantized_ops", quantizedOps).put("keep_float", keepFloat);
+                        .put("quantized_ops", quantizedOps).put("keep_float", keptFloat);
+                if (agreement != null) {
+                    report.put("min_agreement", minAgreement).put("agreement", agreement);
+                }
                 report.write(o, mode.equals("qat") ? seed : null);
                 if (dp != null) {
                     dp.barrier();

@@ -160,6 +160,8 @@ public record Recipe(Path file, Path model, Path data, Path eval, Path report, L
                 f.put("observer", Field.oneOf(Set.of("minmax", "moving_average")));
                 f.put("engine", Field.oneOf(Set.of("x86", "fbgemm", "qnnpack", "onednn")));
                 f.put("keep-float", Field.list());
+                f.put("min-agreement", Field.number(1e-9, 1));
+                f.put("float-candidates", Field.list());
                 f.put("loss", Field.oneOf(Set.of("ce", "nll", "mse")));
                 f.put("epochs", Field.integer(1, 10_000));
                 f.put("lr", Field.number(1e-12, 10));

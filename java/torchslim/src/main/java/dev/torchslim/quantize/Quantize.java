@@ -4,11 +4,14 @@ import dev.torchslim.core.Progress;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.jni.NativeScriptModel;
 import dev.torchslim.jni.QuantizeApi;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Tensor;
 
@@ -29,7 +32,8 @@ import org.bytedeco.pytorch.Tensor;
  *
  * The int8 modes run LibTorch's graph-mode quantization passes, the ones Python's
  * {@code quantize_jit} / {@code quantize_dynamic_jit} drive; {@code keepFloat} names modules
- * (paths as in {@link ScriptModel#modules()}) left in float.
+ * left in float (paths as in {@link ScriptModel#modules()}, {@code *} patterns or class names:
+ * {@link #keepFloatPaths}).
  */
 public final class Quantize {
     private Quantize() {}
@@ -65,8 +69,9 @@ public final class Quantize {
      * @return the quantized copy
      */
     public static ScriptModel apply(ScriptModel model, Int8DynamicConfig config, Collection<String> keepFloat) {
+        String skip = skip(model, keepFloat);
         return make(model, (out, in) -> QuantizeApi.quantize_dynamic(out, in, config.perChannel(),
-                config.engine().nativeName(), config.rnn(), skip(keepFloat)));
+                config.engine().nativeName(), config.rnn(), skip));
     }
 
     /**
@@ -135,8 +140,9 @@ public final class Quantize {
      * @return the prepared copy, to calibrate and then {@link #convert}
      */
     public static ScriptModel prepare(ScriptModel model, Int8StaticConfig config, Collection<String> keepFloat) {
+        String skip = skip(model, keepFloat);
         return make(model, (out, in) -> QuantizeApi.prepare_int8(out, in, config.observer().nativeName(),
-                config.perChannel(), config.engine().nativeName(), false, skip(keepFloat)));
+                config.perChannel(), config.engine().nativeName(), false, skip));
     }
 
     /**
@@ -159,8 +165,9 @@ public final class Quantize {
      * @return the prepared copy, to train and then {@link #convert}
      */
     public static ScriptModel prepareQat(ScriptModel model, Int8QatConfig config, Collection<String> keepFloat) {
+        String skip = skip(model, keepFloat);
         return make(model, (out, in) -> QuantizeApi.prepare_int8(out, in, "moving_average", config.perChannel(),
-                config.engine().nativeName(), true, skip(keepFloat)));
+                config.engine().nativeName(), true, skip));
     }
 
     /**
@@ -223,16 +230,60 @@ public final class Quantize {
         return ScriptModel.adopt(out);
     }
 
-    private static String skip(Collection<String> keepFloat) {
-        if (keepFloat == null) {
-            return "";
+    /**
+     * The module paths that {@code keepFloat} names in {@code model}: an entry is a module path as
+     * {@link ScriptModel#modules()} lists it ({@code classifier}), a path with {@code *} wildcards
+     * ({@code features.*.0.block.2}; {@code *} matches any characters, dots included), or a module
+     * class's simple name ({@code SqueezeExcitation}: every module of that class). A path under another
+     * match is left out (its ancestor already keeps it in float).
+     *
+     * @param model the model whose modules are matched
+     * @param keepFloat paths, path patterns or class names
+     * @return the matched module paths, in module order
+     * @throws IllegalArgumentException if an entry is empty, contains a comma or matches no module
+     */
+    public static List<String> keepFloatPaths(ScriptModel model, Collection<String> keepFloat) {
+        List<String> out = new ArrayList<>();
+        if (keepFloat == null || keepFloat.isEmpty()) {
+            return out;
         }
+        Map<String, String> modules = model.modules();
         for (String s : keepFloat) {
             if (s == null || s.isEmpty() || s.contains(",")) {
                 throw new IllegalArgumentException("module paths to keep in float must be non-empty and without commas, got '"
                         + s + "'");
             }
+            Pattern glob = Pattern.compile(Arrays.stream(s.split("\\*", -1)).map(Pattern::quote)
+                    .collect(Collectors.joining(".*")));
+            boolean found = false;
+            for (Map.Entry<String, String> m : modules.entrySet()) {
+                String path = m.getKey();
+                String type = m.getValue();
+                if (!path.isEmpty() && (glob.matcher(path).matches() || s.equals(type.substring(type.lastIndexOf('.') + 1)))) {
+                    found = true;
+                    if (!out.contains(path)) {
+                        out.add(path);
+                    }
+                }
+            }
+            if (!found) {
+                throw new IllegalArgumentException("no module named '" + s + "' (path, path pattern with *, or class name) "
+                        + "to leave in float; the model's modules are listed by ScriptModel.modules()");
+            }
         }
-        return String.join(",", keepFloat);
+        List<String> kept = new ArrayList<>();
+        for (String path : modules.keySet()) {
+            if (out.contains(path) && kept.stream().noneMatch(a -> path.startsWith(a + "."))) {
+                kept.add(path);
+            }
+        }
+        return kept;
+    }
+
+    private static String skip(ScriptModel model, Collection<String> keepFloat) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        return String.join(",", keepFloatPaths(model, keepFloat));
     }
 }
