@@ -24,10 +24,7 @@ mkdir -p "$dir/out"
 # One build (SKIP_BUILD=1: use the checkout's jars as they are), then a private copy of the jar: later rebuilds of
 # this checkout don't touch the runs.
 [ -n "${SKIP_BUILD:-}" ] || mvn -q -DskipTests package -pl java/torchslim-cli -am
-cp "$(ls java/torchslim-cli/target/torchslim-cli-*.jar | head -n 1)" "$dir/torchslim-cli.jar"
-lib=$(ls java/torchslim/target/torchslim-*.jar | grep -v -- '-sources\|-javadoc' | head -n 1)
-cp "$lib" "$dir/torchslim.jar"
-cp="$dir/torchslim-cli.jar:$(sed "s|$PWD/$lib|$dir/torchslim.jar|" java/torchslim-cli/target/classpath.txt)"
+cp=$(tests/bench/private-classpath.sh "$dir")
 run() { java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
 bases="resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer"
 [ -z "${MODELS:-}" ] || bases=$(for m in $MODELS; do m=${m%.script}; echo "${m%.trace}"; done | sort -u)
