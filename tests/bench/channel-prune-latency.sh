@@ -19,8 +19,6 @@ mkdir -p "$out"
 mvn -q -DskipTests package -pl java/torchslim-cli -am
 cp=$(tests/bench/private-classpath.sh "$out")
 run() { java -Xmx6g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$cp" dev.torchslim.cli.Main "$@"; }
-[ -f "$dir/bert.pt" ] || "$py" tests/oracle/real_models.py make "$dir"
-[ -f "$dir/transformer.grad.pt" ] || "$py" tests/oracle/real_models.py make "$dir" transformer.grad
 "$py" - "$out" <<'PY'
 import sys, numpy as np, torch
 torch.manual_seed(0)
@@ -28,7 +26,10 @@ np.save(f"{sys.argv[1]}/ids64.npy", torch.randint(0, 1000, (32, 64)).numpy())
 np.save(f"{sys.argv[1]}/tokens64.npy", torch.randn(32, 64, 128).numpy())
 PY
 models=${MODELS:-"resnet18.script resnet18.trace mobilenet_v2.script mobilenet_v2.trace efficientnet_b0.script efficientnet_b0.trace bert transformer transformer.trace transformer.grad"}
-report="$out/report.md"
+for m in $models; do
+  [ -f "$dir/$m.pt" ] || "$py" tests/oracle/real_models.py make "$dir" "$m"
+done
+report="$out/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
 echo "| model | input | params dense -> pruned | batch 1 dense / pruned ms | batch 32 dense / pruned ms | loads and runs in Python | load average |" > "$report"
 echo "|---|---|---|---|---|---|---|" >> "$report"
 for m in $models; do
