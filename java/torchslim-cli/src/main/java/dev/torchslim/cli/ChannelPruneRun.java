@@ -164,13 +164,13 @@ final class ChannelPruneRun {
                     int[] ba = r.unitsBeforeAfter().getOrDefault(g.id(), new int[] {g.units(), g.units()});
                     System.out.printf(Locale.ROOT, "  group %d: %d -> %d %s%s%n", g.id(), ba[0], ba[1],
                             g.width() > 1 ? "heads of " + g.width() + " " : "", summary(g.layers()));
-                    groups.add(row("id", g.id(), "before", ba[0], "after", ba[1], "width", g.width(), "layers",
+                    groups.add(JsonReport.object("id", g.id(), "before", ba[0], "after", ba[1], "width", g.width(), "layers",
                             g.layers()));
                 }
                 List<Map<String, Object>> fixed = new ArrayList<>();
                 for (GraphChannelPruner.Fixed f : analysis.fixed()) {
                     System.out.println("  fixed: " + f.channels() + " channels: " + f.reason());
-                    fixed.add(row("channels", f.channels(), "reason", f.reason()));
+                    fixed.add(JsonReport.object("channels", f.channels(), "reason", f.reason()));
                 }
                 System.out.println("layers (shape before -> after):");
                 for (GraphChannelPruner.ParamChange c : r.changes()) {
@@ -194,7 +194,7 @@ final class ChannelPruneRun {
                     System.out.printf(Locale.ROOT, "latency batch %d, %d threads (interleaved, median of %d): "
                             + "dense %.3f ms, pruned %.3f ms, %.2fx%n", batchSize, threads, runs, ms[0], ms[1],
                             ms[0] / ms[1]);
-                    latency.add(row("batch", batchSize, "dense_ms", ms[0], "pruned_ms", ms[1], "speedup",
+                    latency.add(JsonReport.object("batch", batchSize, "dense_ms", ms[0], "pruned_ms", ms[1], "speedup",
                             ms[0] / ms[1]));
                 }
                 json.put("latency", latency);
@@ -216,12 +216,12 @@ final class ChannelPruneRun {
             StringBuilder line = new StringBuilder();
             for (ChannelSensitivity.Point p : t.of(g.id())) {
                 line.append(String.format(Locale.ROOT, "  %.2f: %d units %.5f", p.ratio(), p.unitsAfter(), p.loss()));
-                points.add(row("group", g.id(), "ratio", p.ratio(), "units_after", p.unitsAfter(), "params", p.params(),
+                points.add(JsonReport.object("group", g.id(), "ratio", p.ratio(), "units_after", p.unitsAfter(), "params", p.params(),
                         "loss", p.loss()));
             }
             System.out.printf(Locale.ROOT, "  group %d (%d units %s):%s%n", g.id(), g.units(), summary(g.layers()), line);
         }
-        Map<String, Object> j = row("loss", lossName, "rows", t.rows(), "base_loss", t.baseLoss(), "budget",
+        Map<String, Object> j = JsonReport.object("loss", lossName, "rows", t.rows(), "base_loss", t.baseLoss(), "budget",
                 greedy.budget(), "points", points);
         for (ChannelSensitivity.Selection s : List.of(greedy, uniform)) {
             double after = lossAfter[s == greedy ? 0 : 1];
@@ -230,19 +230,10 @@ final class ChannelPruneRun {
                     s.budgetMet() ? "" : " -- budget not met: " + String.join("; ", s.notes()));
             Map<String, Object> ratios = new LinkedHashMap<>();
             s.ratios().forEach((id, ratio) -> ratios.put(String.valueOf(id), ratio));
-            j.put(s == greedy ? "greedy" : "uniform", row("how", s.how(), "budget_met", s.budgetMet(), "params_after",
+            j.put(s == greedy ? "greedy" : "uniform", JsonReport.object("how", s.how(), "budget_met", s.budgetMet(), "params_after",
                     s.paramsAfter(), "loss", after, "ratios", ratios));
         }
         return j;
-    }
-
-    /** An ordered JSON object from key, value pairs. */
-    private static Map<String, Object> row(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
     }
 
     private static double[] parseRatios(String text) {

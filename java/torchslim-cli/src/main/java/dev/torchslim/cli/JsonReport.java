@@ -52,6 +52,21 @@ final class JsonReport {
         return this;
     }
 
+    /**
+     * An ordered JSON object from key, value pairs ({@code object("batch", 1, "ms", 2.5)}), for the
+     * rows of a command's results.
+     */
+    static Map<String, Object> object(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("keys and values come in pairs");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** Writes the report with the environment block (seed may be null) and says so on o; nothing without --json. */
     void write(PrintStream o, Long seed) throws IOException {
         if (file == null) {

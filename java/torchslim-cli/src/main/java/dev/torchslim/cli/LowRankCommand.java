@@ -132,17 +132,9 @@ public final class LowRankCommand implements Command {
                 List<Map<String, Object>> rows = new ArrayList<>();
                 for (Sensitivity.Point p : table.points()) {
                     Sensitivity.Layer l = table.layers().stream().filter(x -> x.name().equals(p.layer())).findFirst().orElseThrow();
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("layer", p.layer());
-                    row.put("kind", l.kind().toString());
-                    row.put("shape", l.shape());
-                    row.put("fraction", p.fraction());
-                    row.put("rank_in", p.rankIn());
-                    row.put("rank_out", p.rankOut());
-                    row.put("dense_params", l.denseParams());
-                    row.put("params", p.params());
-                    row.put("loss", p.loss());
-                    rows.add(row);
+                    rows.add(JsonReport.object("layer", p.layer(), "kind", l.kind().toString(), "shape", l.shape(),
+                            "fraction", p.fraction(), "rank_in", p.rankIn(), "rank_out", p.rankOut(), "dense_params",
+                            l.denseParams(), "params", p.params(), "loss", p.loss()));
                 }
                 json.put("sensitivity", rows);
                 json.put("greedy_threshold", chosen.threshold());

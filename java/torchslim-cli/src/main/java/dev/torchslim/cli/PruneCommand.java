@@ -10,7 +10,6 @@ import dev.torchslim.prune.TorchScriptPruner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,20 +67,12 @@ public final class PruneCommand implements Command {
                 .put("method", a.options().method()).put("amount", a.options().amount());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (TorchScriptPruneReport.Pruned p : report.pruned()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("name", p.name());
-            row.put("shape", p.shape());
-            row.put("params", p.params());
-            row.put("nonzero", p.nonzero());
-            row.put("sparsity", p.sparsity());
-            rows.add(row);
+            rows.add(JsonReport.object("name", p.name(), "shape", p.shape(), "params", p.params(), "nonzero",
+                    p.nonzero(), "sparsity", p.sparsity()));
         }
-        json.put("pruned", rows).put("left_out", report.leftOut());
-        Map<String, Object> total = new LinkedHashMap<>();
-        total.put("params", report.totalParams());
-        total.put("nonzero", report.totalNonzero());
-        total.put("sparsity", report.sparsity());
-        json.put("total", total).write(System.out, a.options().seed());
+        json.put("pruned", rows).put("left_out", report.leftOut()).put("total", JsonReport.object("params",
+                report.totalParams(), "nonzero", report.totalNonzero(), "sparsity", report.sparsity()));
+        json.write(System.out, a.options().seed());
         return 0;
     }
 

@@ -96,13 +96,11 @@ public final class QuantizeCommand implements Command {
         int epochs = args.intValue("epochs", 1, 1, 1000);
         double lr = args.doubleValue("lr", 1e-4, 1e-12, 10);
         long seed = args.intValue("seed", 0, 0, Integer.MAX_VALUE);
-        List<String> keepFloat = Arrays.stream(args.get("keep-float", "").split(","))
-                .filter(s -> !s.isBlank()).map(String::trim).collect(Collectors.toList());
+        List<String> keepFloat = names(args, "keep-float");
         String dataArg = args.get("data", null);
         Double minAgreement = args.get("min-agreement", null) == null ? null
                 : args.doubleValue("min-agreement", 1, 1e-9, 1);
-        List<String> candidates = Arrays.stream(args.get("float-candidates", "").split(","))
-                .filter(s -> !s.isBlank()).map(String::trim).collect(Collectors.toList());
+        List<String> candidates = names(args, "float-candidates");
         if ((minAgreement != null || !candidates.isEmpty()) && !mode.equals("static")) {
             throw new UsageException("--min-agreement and --float-candidates apply to --mode static only");
         }
@@ -204,5 +202,11 @@ public final class QuantizeCommand implements Command {
             }
         }
         return 0;
+    }
+
+    /** A comma-separated option as a list, blanks dropped and names trimmed (empty when absent). */
+    private static List<String> names(Args args, String option) {
+        return Arrays.stream(args.get(option, "").split(",")).filter(s -> !s.isBlank()).map(String::trim)
+                .collect(Collectors.toList());
     }
 }

@@ -127,7 +127,7 @@ public record TorchScriptPruneReport(List<Pruned> pruned, List<LeftOut> leftOut,
         long total = totalParams();
         long nz = totalNonzero();
         s.append(String.format(Locale.ROOT, "%-" + (width + 20) + "s%12d%12d%9.2f%%%n", "total (pruned weights)",
-                total, nz, total == 0 ? 0.0 : 100.0 * (total - nz) / total));
+                total, nz, 100 * sparsity()));
         if (!leftOut.isEmpty()) {
             long leftParams = leftOut.stream().mapToLong(LeftOut::params).sum();
             s.append(String.format(Locale.ROOT, "left out: %d parameters (%d values)%n", leftOut.size(), leftParams));

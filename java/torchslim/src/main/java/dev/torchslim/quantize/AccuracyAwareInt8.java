@@ -147,9 +147,9 @@ public final class AccuracyAwareInt8 {
             if (path.isEmpty() || !opened(modules, parent(path))) {
                 continue;
             }
-            boolean container = CONTAINERS.contains(simpleName(modules.get(path)));
+            boolean container = CONTAINERS.contains(Quantize.simpleName(modules.get(path)));
             boolean weighted = modules.entrySet().stream().anyMatch(e -> (e.getKey().equals(path)
-                    || e.getKey().startsWith(path + ".")) && isWeighted(simpleName(e.getValue())));
+                    || e.getKey().startsWith(path + ".")) && isWeighted(Quantize.simpleName(e.getValue())));
             if (!container && weighted) {
                 out.add(path);
             }
@@ -159,7 +159,7 @@ public final class AccuracyAwareInt8 {
 
     private static boolean opened(Map<String, String> modules, String path) {
         for (String p = path; !p.isEmpty(); p = parent(p)) {
-            if (!CONTAINERS.contains(simpleName(modules.get(p)))) {
+            if (!CONTAINERS.contains(Quantize.simpleName(modules.get(p)))) {
                 return false;
             }
         }
@@ -173,10 +173,6 @@ public final class AccuracyAwareInt8 {
     private static String parent(String path) {
         int dot = path.lastIndexOf('.');
         return dot < 0 ? "" : path.substring(0, dot);
-    }
-
-    private static String simpleName(String type) {
-        return type.substring(type.lastIndexOf('.') + 1);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -259,7 +259,7 @@ public final class Quantize {
             for (Map.Entry<String, String> m : modules.entrySet()) {
                 String path = m.getKey();
                 String type = m.getValue();
-                if (!path.isEmpty() && (glob.matcher(path).matches() || s.equals(type.substring(type.lastIndexOf('.') + 1)))) {
+                if (!path.isEmpty() && (glob.matcher(path).matches() || s.equals(simpleName(type)))) {
                     found = true;
                     if (!out.contains(path)) {
                         out.add(path);
@@ -278,6 +278,11 @@ public final class Quantize {
             }
         }
         return kept;
+    }
+
+    /** A module's class name without its qualification ({@code __torch__.torchvision...SqueezeExcitation}). */
+    static String simpleName(String type) {
+        return type.substring(type.lastIndexOf('.') + 1);
     }
 
     private static String skip(ScriptModel model, Collection<String> keepFloat) {
