@@ -3,7 +3,8 @@
 # --amount 0.5 on torchvision ResNet-18 / MobileNetV2 / EfficientNet-B0 (scripted and traced) at 3x224x224, the
 # traced small BERT on 64 token ids (its max_position_embeddings) and the 2-layer TransformerEncoder (scripted, traced
 # under no_grad, traced with grad) on 64 tokens of width 128; dense vs pruned timed interleaved in one JVM at batch 1
-# and 32 on THREADS threads. Every output is loaded and run in Python (torch 2.13) at that input. Writes a markdown
+# and 32 on THREADS threads; the same encoder at nn.Transformer's default width (512, 8 heads, FFN 2048; scripted and
+# traced) on 64 tokens of width 512. Every output is loaded and run in Python (torch 2.13) at that input. Writes a markdown
 # table. Timings mean something only on a quiet machine: the script prints the load average beside each row.
 # Usage: [MODELS="resnet18.script bert"] [THREADS=2] [RUNS=9] tests/bench/channel-prune-latency.sh [DIR]
 #   DIR: files of tests/oracle/real_models.py make DIR (made there when missing), default target/real-models
@@ -24,8 +25,9 @@ import sys, numpy as np, torch
 torch.manual_seed(0)
 np.save(f"{sys.argv[1]}/ids64.npy", torch.randint(0, 1000, (32, 64)).numpy())
 np.save(f"{sys.argv[1]}/tokens64.npy", torch.randn(32, 64, 128).numpy())
+np.save(f"{sys.argv[1]}/tokens64x512.npy", torch.randn(32, 64, 512).numpy())
 PY
-models=${MODELS:-"resnet18.script resnet18.trace mobilenet_v2.script mobilenet_v2.trace efficientnet_b0.script efficientnet_b0.trace bert transformer transformer.trace transformer.grad"}
+models=${MODELS:-"resnet18.script resnet18.trace mobilenet_v2.script mobilenet_v2.trace efficientnet_b0.script efficientnet_b0.trace bert transformer transformer.trace transformer.grad transformer.wide transformer.wide.trace"}
 for m in $models; do
   [ -f "$dir/$m.pt" ] || "$py" tests/oracle/real_models.py make "$dir" "$m"
 done
@@ -35,6 +37,7 @@ echo "|---|---|---|---|---|---|---|" >> "$report"
 for m in $models; do
   case "$m" in
     bert) input=(--data "$out/ids64.npy"); what="64 token ids" ;;
+    transformer.wide*) input=(--data "$out/tokens64x512.npy"); what="64 tokens x 512" ;;
     transformer*) input=(--data "$out/tokens64.npy"); what="64 tokens x 128" ;;
     *) input=(--shape 3,224,224); what="3x224x224" ;;
   esac
@@ -46,6 +49,8 @@ import sys, numpy as np, torch
 dense, pruned, what, out = torch.jit.load(sys.argv[1]).eval(), torch.jit.load(sys.argv[2]).eval(), sys.argv[3], sys.argv[4]
 if what.startswith("64 token ids"):
     x = torch.from_numpy(np.load(f"{out}/ids64.npy"))[:2]
+elif what.startswith("64 tokens x 512"):
+    x = torch.from_numpy(np.load(f"{out}/tokens64x512.npy"))[:2]
 elif what.startswith("64 tokens"):
     x = torch.from_numpy(np.load(f"{out}/tokens64.npy"))[:2]
 else:

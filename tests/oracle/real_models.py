@@ -13,7 +13,9 @@ Names: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (each .script and 
 transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted), transformer.trace (the same
 traced under no_grad: PyTorch's fused fast-path op); made only when named: transformer.grad (the same traced with
 gradients on: MultiheadAttention's general path with scaled_dot_product_attention), attention.grad (nn.MultiheadAttention
-called directly, need_weights on, traced with gradients on: its bmm/softmax path)."""
+called directly, need_weights on, traced with gradients on: its bmm/softmax path), transformer.wide and
+transformer.wide.trace (the encoder at nn.Transformer's default width 512, 8 heads, FFN 2048; scripted, and traced
+under no_grad)."""
 import json
 import sys
 import types
@@ -40,9 +42,9 @@ class LstmClassifier(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self):
+    def __init__(self, width=128, heads=4, ffn=256):
         super().__init__()
-        layer = nn.TransformerEncoderLayer(128, 4, 256, dropout=0.0, batch_first=True)
+        layer = nn.TransformerEncoderLayer(width, heads, ffn, dropout=0.0, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
         # TransformerEncoder deep-copies one layer: fresh weights per layer, as a trained model has
         # (identical layers would let freezing pool their weights and flatter every size figure).
@@ -50,10 +52,17 @@ class Encoder(nn.Module):
             copy.self_attn._reset_parameters()
             copy.linear1.reset_parameters()
             copy.linear2.reset_parameters()
-        self.fc = nn.Linear(128, 10)
+        self.fc = nn.Linear(width, 10)
 
     def forward(self, x):
         return self.fc(self.encoder(x).mean(1))
+
+
+class WideEncoder(Encoder):
+    """The same 2-layer encoder at nn.Transformer's default width: d_model 512, 8 heads, FFN 2048."""
+
+    def __init__(self):
+        super().__init__(512, 8, 2048)
 
 
 class AttentionClassifier(nn.Module):
@@ -99,9 +108,11 @@ def models():
     # made only when named: traced with gradients on (no fast path; MultiheadAttention's general path)
     yield "transformer.grad", Encoder, (16, 128), "trace-grad", "float"
     yield "attention.grad", AttentionClassifier, (16, 32), "trace-grad", "float"
+    yield "transformer.wide", WideEncoder, (16, 512), "script", "float"
+    yield "transformer.wide.trace", WideEncoder, (16, 512), "trace", "float"
 
 
-OPT_IN = {"transformer.grad", "attention.grad"}
+OPT_IN = {"transformer.grad", "attention.grad", "transformer.wide", "transformer.wide.trace"}
 
 
 def recalibrate_batch_norm(m, calib):

@@ -51,6 +51,8 @@ N_CALIB, N_EVAL = 256, 1000
 # aten::mean over [2, 3] of a 1x1 quantized conv output, which LibTorch 2.13 refuses ("required rank 4 tensor to use
 # channels_last format", in Python's quantize_jit output too), so it is trained at 64 (2x2 final map).
 SIZE = {"shufflenet_v2": 64}
+# TORCHSLIM_CNN_SIZE="efficientnet_b0=64,resnet18=96" trains those at another side (a larger final feature map).
+SIZE.update({k: int(v) for k, v in (kv.split("=") for kv in os.environ.get("TORCHSLIM_CNN_SIZE", "").split(",") if kv)})
 # EfficientNet-B0 from scratch learns slowly with the default recipe (Adam 1e-3, stochastic depth 0.2): 0.19 held-out
 # accuracy after 92 steps against 0.45 with lr 3e-3 and no stochastic depth (96 steps, 150 s each, side by side, 16:04
 # UTC, loaded machine), and 0.67 after 300 s; it is trained with those (the StochasticDepth modules stay in the file,

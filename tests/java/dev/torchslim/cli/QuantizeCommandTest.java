@@ -62,6 +62,26 @@ class QuantizeCommandTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet", "transformer"})
+    void qatOnTheModelsOwnOutputsNeedsNoLabels(String name) throws Exception {
+        Path in = GraphModels.file(name, ".pt");
+        Path x = GraphModels.file(name, ".x.npy");  // inputs only: no y
+        Tensor ref = Npy.read(GraphModels.file(name, ".ref.npy"));
+        double range = ref.max().item_double() - ref.min().item_double();
+        for (String loss : new String[] {"fp32-mse", "fp32-kd"}) {
+            Path out = dir.resolve(name + "." + loss + ".pt");
+            String[] more = loss.equals("fp32-kd")
+                    ? new String[] {"--data", x.toString(), "--batch", "8", "--epochs", "2", "--loss", loss, "--temperature", "2"}
+                    : new String[] {"--data", x.toString(), "--batch", "8", "--epochs", "2", "--loss", loss};
+            assertEquals(0, quantize(in, out, "qat", more), name + " " + loss);
+            double err = runInPython(out, name).sub(ref).abs().max().item_double() / range;
+            assertTrue(err < 0.5, name + " " + loss + ": output differs from fp32 by " + err + " of the range");
+        }
+        // labels are still needed for the labelled losses
+        assertEquals(1, quantize(in, dir.resolve("never.pt"), "qat", "--data", x.toString(), "--loss", "ce"));
+    }
+
     @Test
     void badInputsExitNonZeroWithoutOutput() throws Exception {
         Path in = GraphModels.file("resnet", ".pt");
@@ -78,6 +98,10 @@ class QuantizeCommandTest {
                 "--float-candidates", "fc"));  // needs --min-agreement
         assertEquals(2, quantize(in, out, "static", "--data", GraphModels.file("resnet", ".data.pt").toString(),
                 "--min-agreement", "1.5"));
+        assertEquals(2, quantize(in, out, "qat", "--data", GraphModels.file("resnet", ".data.pt").toString(),
+                "--loss", "hinge"));
+        assertEquals(2, quantize(in, out, "qat", "--data", GraphModels.file("resnet", ".data.pt").toString(),
+                "--loss", "fp32-mse", "--temperature", "2"));  // fp32-kd only
         assertTrue(Files.notExists(out));
     }
 }

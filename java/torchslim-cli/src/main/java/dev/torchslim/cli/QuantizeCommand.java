@@ -4,6 +4,9 @@ import dev.torchslim.core.ModelFiles;
 import dev.torchslim.core.NativeLibrary;
 import dev.torchslim.core.OutputFiles;
 import dev.torchslim.data.TensorData;
+import dev.torchslim.distill.KdConfig;
+import dev.torchslim.distill.KdLoss;
+import dev.torchslim.distill.TeacherLogits;
 import dev.torchslim.distributed.DataParallel;
 import dev.torchslim.distributed.DataParallelGroup;
 import dev.torchslim.distributed.Rendezvous;
@@ -30,6 +33,8 @@ import java.util.stream.Collectors;
 
 /** ./torchslim quantize: any TorchScript file in, a TorchScript file Python runs out. */
 public final class QuantizeCommand implements Command {
+    /** Rows per forward pass when the fp32 model's outputs are computed as QAT targets. */
+    private static final int TEACHER_BATCH = 64;
     static final List<String> MODES = List.of("dynamic", "static", "qat", "weight-int8", "weight-int4", "fp16", "bf16");
 
     @Override
@@ -43,7 +48,8 @@ public final class QuantizeCommand implements Command {
                 "quantize --in MODEL.pt --out OUT.pt --mode dynamic|static|qat|weight-int8|weight-int4|fp16|bf16",
                 "         [--data DATA.pt|X.npy] [--calib 32] [--batch 32] [--observer minmax|moving_average|histogram]",
                 "         [--per-channel|--per-tensor] [--engine x86|fbgemm|qnnpack|onednn] [--keep-float fc,classifier]",
-                "         [--loss ce|nll|mse] [--epochs 1] [--lr 1e-4] [--seed 0] [--group 64] [--cast-output]",
+                "         [--loss ce|nll|mse|fp32-mse|fp32-kd] [--temperature 1] [--epochs 1] [--lr 1e-4] [--seed 0]",
+                "         [--group 64] [--cast-output]",
                 "         [--min-agreement 0.95 [--float-candidates features.*.0,SqueezeExcitation]] [--json REPORT.json]",
                 "  MODEL.pt: any TorchScript file (torch.jit.script(m).save or torch.jit.trace(m, x).save).",
                 "  OUT.pt: TorchScript that Python's torch.jit.load runs, without TorchSlim.",
@@ -57,6 +63,9 @@ public final class QuantizeCommand implements Command {
                 "    rows, keep the blocks (or --float-candidates) whose float copy helps most in float, one by one,",
                 "    until it holds; exits 1 without output if it cannot.",
                 "  qat: fake-quantize, fine-tune --epochs on --data's x and y with --loss, then convert.",
+                "    --loss fp32-mse|fp32-kd: the targets are the input model's own fp32 outputs on --data's x (no",
+                "    labels needed; y is ignored): int8 learns to match fp32 (mean squared error on the outputs, or",
+                "    KL divergence of the class distributions softened by --temperature).",
                 "  weight-int8, weight-int4: integer weights (int4: --group inputs per scale) dequantized in forward.",
                 "  fp16, bf16: floating weights and constants cast; floating inputs cast at the entry",
                 "    (--cast-output: a tensor output back to float32).",
@@ -67,7 +76,7 @@ public final class QuantizeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args args = Args.parse(argv, DistributedOptions.with(Set.of("in", "out", "mode", "data", "calib", "batch",
-                "observer", "engine", "keep-float", "min-agreement", "float-candidates", "loss", "epochs", "lr", "seed", "group", "json")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
+                "observer", "engine", "keep-float", "min-agreement", "float-candidates", "loss", "temperature", "epochs", "lr", "seed", "group", "json")), Set.of("per-channel", "per-tensor", "cast-output", "force"));
         Path in = Paths.get(args.require("in"));
         Path out = Paths.get(args.require("out"));
         String mode = args.require("mode");
@@ -101,6 +110,20 @@ public final class QuantizeCommand implements Command {
         Double minAgreement = args.get("min-agreement", null) == null ? null
                 : args.doubleValue("min-agreement", 1, 1e-9, 1);
         List<String> candidates = names(args, "float-candidates");
+        String lossName = args.get("loss", "ce");
+        boolean fp32Targets = lossName.equals("fp32-mse") || lossName.equals("fp32-kd");
+        Loss loss = null;
+        if (!fp32Targets) {
+            try {
+                loss = Loss.parse(lossName);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--loss must be ce, nll, mse, fp32-mse or fp32-kd, got '" + lossName + "'");
+            }
+        }
+        double temperature = args.doubleValue("temperature", 1, 1e-6, 1e6);
+        if (args.get("temperature", null) != null && !lossName.equals("fp32-kd")) {
+            throw new UsageException("--temperature applies to --loss fp32-kd only");
+        }
         if ((minAgreement != null || !candidates.isEmpty()) && !mode.equals("static")) {
             throw new UsageException("--min-agreement and --float-candidates apply to --mode static only");
         }
@@ -153,12 +176,18 @@ public final class QuantizeCommand implements Command {
                 }
                 case "qat" -> {
                     TensorData data = TensorData.load(Paths.get(dataArg));
-                    Loss loss = Loss.parse(args.get("loss", "ce"));
+                    if (fp32Targets) {
+                        data = TeacherLogits.asTargets(model, data, TEACHER_BATCH);
+                    }
+                    Loss labelled = loss;
+                    GraphTrainer.BatchLoss batchLoss = labelled != null ? (output, target, rows) -> labelled.compute(output, target)
+                            : lossName.equals("fp32-mse") ? (output, target, rows) -> Loss.MSE.compute(output, target)
+                            : (output, target, rows) -> KdLoss.compute(output, target, null, new KdConfig(temperature, 1));
                     ScriptModel prepared = Quantize.prepareQat(model,
                             Int8QatConfig.config().withPerChannel(perChannel).withEngine(engine), keepFloat);
                     // observer numbering differs between processes: every rank trains rank 0's graph
                     try (ScriptModel qat = dp == null ? prepared : DataParallel.fromRank0(dp, prepared)) {
-                        List<Double> losses = GraphTrainer.fit(qat, data, (output, target, rows) -> loss.compute(output, target),
+                        List<Double> losses = GraphTrainer.fit(qat, data, batchLoss,
                                 new GraphTrainer.Config(batch, lr, epochs, seed), false, dp);
                         if (dp == null || dp.rank() == 0) {
                             o.println("qat: mean loss per epoch " + losses);

@@ -1,5 +1,6 @@
 package dev.torchslim.distill;
 
+import dev.torchslim.data.TensorData;
 import dev.torchslim.graph.ScriptModel;
 import dev.torchslim.jni.DistillApi;
 import org.bytedeco.pytorch.Tensor;
@@ -29,5 +30,23 @@ public final class TeacherLogits {
         try (ScriptModel.Use use = teacher.use()) {
             return DistillApi.teacher_logits(teacher.handle(), x, batchSize);
         }
+    }
+
+    /**
+     * The data's inputs with the teacher's outputs as targets (the data's own targets, if any, are
+     * dropped): training a copy of a model on its own fp32 outputs needs no labels, as in
+     * quantization-aware training that learns to match the float model.
+     *
+     * @param teacher the model whose outputs become the targets
+     * @param data the inputs
+     * @param batchSize rows per forward pass
+     * @return the same inputs, the teacher's outputs as y
+     */
+    public static TensorData asTargets(ScriptModel teacher, TensorData data, int batchSize) {
+        if (data == null) {
+            throw new IllegalArgumentException("data must not be null");
+        }
+        return TensorData.of(data.file() + " (targets: the fp32 model's outputs)", data.x(),
+                compute(teacher, data.x(), batchSize));
     }
 }
