@@ -2,7 +2,10 @@
 
   graph_bench.py mlp DIR            DIR/mlp.pt (2 x Linear 4096x4096, scripted), DIR/mlp.x.npy
   graph_bench.py time DIR THREADS   one line per "model|batch|variant<TAB>median ms"
-  graph_bench.py fp32 DIR THREADS   peer of Fp32GemmBenchmark: "mlp|batch|python<TAB>median ms" at batch 1, 16, 128 """
+  graph_bench.py fp32 DIR THREADS   peer of Fp32GemmBenchmark: "mlp|batch|python<TAB>median ms" at batch 1, 16, 128
+  graph_bench.py ops DIR            DIR/op-NAME.pt: one small op repeated (a 64-token x 128 layer's sizes), for
+                                    OpLatencyBenchmark
+  graph_bench.py ops-time DIR THREADS  one line per "NAME<TAB>median us per op" in Python """
 import sys
 import time
 import warnings
@@ -62,6 +65,72 @@ def timing(directory, threads):
                 print(f"{name}|{batch}|{variant}\t{median_ms(m, x):.4f}", flush=True)
 
 
+class _LayerNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(128)
+
+    def forward(self, x):
+        for _ in range(20):  # OP_REPEATS
+            x = self.norm(x)
+        return x
+
+
+class _Linear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 128)
+
+    def forward(self, x):
+        for _ in range(20):  # OP_REPEATS
+            x = self.fc(x)
+        return x
+
+
+class _Add(nn.Module):
+    def forward(self, x):
+        y = x
+        for _ in range(20):  # OP_REPEATS
+            y = y + x
+        return y
+
+
+class _Attention(nn.Module):
+    def forward(self, x):
+        q = x.view(1, 64, 4, 32).transpose(1, 2)
+        y = q
+        for _ in range(20):  # OP_REPEATS
+            y = torch.nn.functional.scaled_dot_product_attention(y, q, q)
+        return y
+
+
+class _View(nn.Module):
+    def forward(self, x):
+        for _ in range(20):  # OP_REPEATS
+            x = x.view(1, 64, 4, 32).transpose(1, 2)
+            x = x.transpose(1, 2).reshape(1, 64, 128)
+        return x
+
+
+OP_REPEATS = 20
+OPS = {"layer_norm": _LayerNorm, "linear_64x128x128": _Linear, "add": _Add, "sdpa_4x64x32": _Attention,
+       "view_transpose_reshape": _View}
+
+
+def ops(directory):
+    torch.manual_seed(0)
+    for name, cls in OPS.items():
+        torch.jit.script(cls().eval()).save(f"{directory}/op-{name}.pt")
+
+
+def ops_time(directory, threads):
+    torch.set_num_threads(threads)
+    x = torch.randn(1, 64, 128)
+    for name in OPS:
+        m = torch.jit.load(f"{directory}/op-{name}.pt").eval()
+        print(f"{name}\t{median_ms(m, x) * 1e3 / OP_REPEATS:.3f}", flush=True)
+
+
 def fp32(directory, threads):
     torch.set_num_threads(threads)
     m = torch.jit.load(f"{directory}/mlp.pt").eval()
@@ -77,5 +146,9 @@ if __name__ == "__main__":
         fp32(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "time":
         timing(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "ops":
+        ops(sys.argv[2])
+    elif sys.argv[1] == "ops-time":
+        ops_time(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit(__doc__)
