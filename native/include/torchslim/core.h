@@ -56,6 +56,11 @@ bool set_parallel_gemm(bool enabled);
 /// Whether TorchSlim's fp32 GEMM routing is on.
 bool parallel_gemm();
 
+/// How many of LibTorch's threads one at::parallel_for of this library's own code runs on (over 64
+/// items): at::parallel_for is a header template, parallel only when compiled with OpenMP as
+/// LibTorch is, so this checks the build (1 without -fopenmp, whatever at::set_num_threads says).
+int parallel_for_width();
+
 /// Reads tensors saved by Python's torch.save: a dict of tensors (names sorted), a tuple/list of
 /// tensors (names "0", "1", ...) or one tensor (name ""); names come back in names_out.
 /// Throws naming the file when it is not a torch.save file or holds anything else.

@@ -18,6 +18,8 @@
 // (docs/benchmarks.md).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -197,6 +199,12 @@ bool set_parallel_gemm(bool enabled) {
 bool parallel_gemm() {
   std::lock_guard<std::mutex> lock(registration_mutex);
   return registration != nullptr;
+}
+
+int parallel_for_width() {
+  std::atomic<uint64_t> seen{0};
+  at::parallel_for(0, 64, 1, [&](int64_t, int64_t) { seen |= uint64_t{1} << (at::get_thread_num() & 63); });
+  return __builtin_popcountll(seen.load());
 }
 
 }  // namespace torchslim

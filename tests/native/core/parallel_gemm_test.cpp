@@ -109,3 +109,14 @@ TS_TEST(parallel_gemm_can_be_turned_off_and_on) {
   TS_CHECK(torchslim::set_parallel_gemm(true));
   torchslim::set_parallel_gemm(was);
 }
+
+// The library's own at::parallel_for runs on LibTorch's threads (compiled with OpenMP): without it
+// the routing's split and the pruning's parallel loops ran on the calling thread alone.
+TS_TEST(library_parallel_for_uses_libtorch_threads) {
+  const int was = at::get_num_threads();
+  at::set_num_threads(2);
+  TS_CHECK(torchslim::parallel_for_width() == 2);
+  at::set_num_threads(1);
+  TS_CHECK(torchslim::parallel_for_width() == 1);
+  at::set_num_threads(was);
+}
