@@ -16,6 +16,8 @@
 // the same OpenMP pool) when the product is large (kOneDnnWork): measured 1.1-1.9x faster than
 // OpenBLAS or the split at batch 16 and 128 of a 4096x4096 Linear, on one thread and two
 // (docs/benchmarks.md).
+// A batch-1 1x1 convolution that LibTorch leaves to its single-threaded "slow" conv2d is the same
+// product and takes the same split (slow_conv2d_kernel below).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <atomic>
@@ -32,6 +34,7 @@
 #include <ATen/ops/empty.h>
 #include <ATen/ops/mkldnn_linear.h>
 #include <ATen/ops/mm_cpu_dispatch.h>
+#include <ATen/ops/_slow_conv2d_forward_cpu_dispatch.h>
 #include <c10/util/Exception.h>
 #include <torch/library.h>
 
@@ -158,6 +161,35 @@ at::Tensor mm_kernel(const at::Tensor& a, const at::Tensor& b) {
   return out;
 }
 
+// A batch-1 1x1 convolution (stride 1, no padding) whose input is too small for LibTorch to send to
+// oneDNN (at most 20,480 elements, ConvParams::use_mkldnn) runs as LibTorch's "slow" conv2d: one
+// single-threaded OpenBLAS GEMM, out[Cout, HW] = W[Cout, Cin] @ x[Cin, HW]. Channel pruning makes
+// more of a network's 1x1 convs that small (MobileNetV2's late stages), so this product goes to the
+// split above when it is large enough to share. Everything else is LibTorch's own kernel.
+at::Tensor slow_conv2d_kernel(const at::Tensor& self, const at::Tensor& weight, c10::SymIntArrayRef kernel_size,
+                              const std::optional<at::Tensor>& bias, c10::SymIntArrayRef stride,
+                              c10::SymIntArrayRef padding) {
+  const bool pointwise = kernel_size.size() == 2 && kernel_size[0] == 1 && kernel_size[1] == 1 &&
+                         stride.size() == 2 && stride[0] == 1 && stride[1] == 1 && padding.size() == 2 &&
+                         padding[0] == 0 && padding[1] == 0;
+  const bool has_bias = bias.has_value() && bias->defined();
+  if (pointwise && is_dense_float(self) && is_dense_float(weight) && self.dim() == 4 && self.size(0) == 1 &&
+      weight.dim() == 4 && weight.size(1) == self.size(1) && self.is_contiguous() && weight.is_contiguous() &&
+      (!has_bias || (is_dense_float(*bias) && bias->dim() == 1 && bias->size(0) == weight.size(0))) &&
+      at::get_num_threads() > 1 && !at::in_parallel_region()) {
+    const int64_t cout = weight.size(0), cin = self.size(1), h = self.size(2), w = self.size(3);
+    if (cout * cin * h * w >= kParallelWork && h * w > 0) {
+      at::Tensor out = at::empty({1, cout, h, w}, self.options().memory_format(at::MemoryFormat::Contiguous));
+      at::Tensor o = out.view({cout, h * w});
+      at::Tensor b = has_bias ? bias->view({cout, 1}).expand({cout, h * w}) : at::Tensor();
+      product(o, b, weight.view({cout, cin}), self.view({cin, h * w}), at::Scalar(has_bias ? 1.0f : 0.0f),
+              at::Scalar(1.0f));
+      return out;
+    }
+  }
+  return at::cpu::_slow_conv2d_forward_symint(self, weight, kernel_size, bias, stride, padding);
+}
+
 // LibTorch warns once when a kernel replaces another at the same key; that replacement is the point here.
 class QuietOverride : public c10::WarningHandler {
  public:
@@ -188,6 +220,7 @@ bool set_parallel_gemm(bool enabled) {
                                                     __FILE__, __LINE__);
     library->impl("addmm", TORCH_FN(addmm_kernel));
     library->impl("mm", TORCH_FN(mm_kernel));
+    library->impl("_slow_conv2d_forward", TORCH_FN(slow_conv2d_kernel));
     registration = std::move(library);
   } else if (!enabled && was) {
     registration.reset();

@@ -5,6 +5,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/ops/addmm.h>
+#include <ATen/ops/conv2d.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/linear.h>
 #include <ATen/ops/mm.h>
@@ -108,6 +109,47 @@ TS_TEST(parallel_gemm_can_be_turned_off_and_on) {
   TS_CHECK(torchslim::parallel_gemm());
   TS_CHECK(torchslim::set_parallel_gemm(true));
   torchslim::set_parallel_gemm(was);
+}
+
+// Batch-1 1x1 convolutions LibTorch leaves to its single-threaded "slow" conv2d (inputs of at most
+// 20,480 elements) give the same outputs and gradients through the split; other convolutions are
+// LibTorch's own.
+TS_TEST(parallel_gemm_pointwise_conv_matches_libtorch) {
+  const int threads = at::get_num_threads();
+  at::manual_seed(0);
+  for (int t : {1, 2}) {
+    at::set_num_threads(t);
+    for (auto shape : std::vector<std::vector<int64_t>>{{48, 288, 14, 14}, {80, 480, 7, 7}, {16, 96, 28, 28},
+                                                        {3, 5, 4, 4}, {160, 960, 7, 7}}) {
+      const int64_t cin = shape[0], cout = shape[1], h = shape[2], w = shape[3];
+      at::Tensor x = at::randn({1, cin, h, w});
+      at::Tensor weight = at::randn({cout, cin, 1, 1}), bias = at::randn({cout});
+      at::Tensor weight3 = at::randn({cout, cin, 3, 3});
+      compare([&] { return at::conv2d(x, weight, bias); });
+      compare([&] { return at::conv2d(x, weight); });
+      compare([&] { return at::conv2d(x, weight, bias, 2); });                 // strided: LibTorch's
+      compare([&] { return at::conv2d(x, weight3, bias, 1, 1); });  // 3x3: LibTorch's
+    }
+    // gradients through a routed conv
+    at::Tensor x0 = at::randn({1, 64, 14, 14}), w0 = at::randn({256, 64, 1, 1}), b0 = at::randn({256});
+    auto grads = [&] {
+      at::Tensor xi = x0.clone().set_requires_grad(true), wi = w0.clone().set_requires_grad(true);
+      at::Tensor bi = b0.clone().set_requires_grad(true);
+      at::conv2d(xi, wi, bi).pow(2).sum().backward();
+      return std::vector<at::Tensor>{xi.grad(), wi.grad(), bi.grad()};
+    };
+    std::vector<at::Tensor> want, got;
+    {
+      Routing off(false);
+      want = grads();
+    }
+    {
+      Routing on(true);
+      got = grads();
+    }
+    for (size_t i = 0; i < want.size(); ++i) TS_CHECK(close(got[i], want[i]));
+  }
+  at::set_num_threads(threads);
 }
 
 // The library's own at::parallel_for runs on LibTorch's threads (compiled with OpenMP): without it
