@@ -36,25 +36,19 @@ echo "| model | input | params dense -> pruned | batch 1 dense / pruned ms | bat
 echo "|---|---|---|---|---|---|---|" >> "$report"
 for m in $models; do
   case "$m" in
-    bert) input=(--data "$out/ids64.npy"); what="64 token ids" ;;
-    transformer.wide*) input=(--data "$out/tokens64x512.npy"); what="64 tokens x 512" ;;
-    transformer*) input=(--data "$out/tokens64.npy"); what="64 tokens x 128" ;;
-    *) input=(--shape 3,224,224); what="3x224x224" ;;
+    bert) xfile="$out/ids64.npy"; what="64 token ids" ;;
+    transformer.wide*) xfile="$out/tokens64x512.npy"; what="64 tokens x 512" ;;
+    transformer*) xfile="$out/tokens64.npy"; what="64 tokens x 128" ;;
+    *) xfile=""; what="3x224x224" ;;
   esac
+  if [ -n "$xfile" ]; then input=(--data "$xfile"); else input=(--shape 3,224,224); fi
   log="$out/$m.log"
   run prune --in "$dir/$m.pt" --out "$out/$m.pruned.pt" --method channel --amount 0.5 "${input[@]}" \
     --batch 1,32 --runs "$runs" --threads "$threads" --force --no-progress --json "$out/$m.json" > "$log" 2>&1
-  check=$("$py" - "$dir/$m.pt" "$out/$m.pruned.pt" "$what" "$out" <<'PY'
+  check=$("$py" - "$dir/$m.pt" "$out/$m.pruned.pt" "$xfile" <<'PY'
 import sys, numpy as np, torch
-dense, pruned, what, out = torch.jit.load(sys.argv[1]).eval(), torch.jit.load(sys.argv[2]).eval(), sys.argv[3], sys.argv[4]
-if what.startswith("64 token ids"):
-    x = torch.from_numpy(np.load(f"{out}/ids64.npy"))[:2]
-elif what.startswith("64 tokens x 512"):
-    x = torch.from_numpy(np.load(f"{out}/tokens64x512.npy"))[:2]
-elif what.startswith("64 tokens"):
-    x = torch.from_numpy(np.load(f"{out}/tokens64.npy"))[:2]
-else:
-    x = torch.randn(2, 3, 224, 224)
+dense, pruned, xfile = torch.jit.load(sys.argv[1]).eval(), torch.jit.load(sys.argv[2]).eval(), sys.argv[3]
+x = torch.from_numpy(np.load(xfile))[:2] if xfile else torch.randn(2, 3, 224, 224)
 with torch.no_grad():
     a, b = dense(x), pruned(x)
 print("yes" if a.shape == b.shape and torch.isfinite(b).all() else f"NO {tuple(a.shape)} vs {tuple(b.shape)}")

@@ -65,54 +65,65 @@ def timing(directory, threads):
                 print(f"{name}|{batch}|{variant}\t{median_ms(m, x):.4f}", flush=True)
 
 
-class _LayerNorm(nn.Module):
+OP_REPEATS = 20
+
+
+class _Repeated(nn.Module):
+    """Repeats its op OP_REPEATS times; a TorchScript constant, so the loop compiles as with a literal."""
+    __constants__ = ["repeats"]
+
+    def __init__(self):
+        super().__init__()
+        self.repeats = OP_REPEATS
+
+
+class _LayerNorm(_Repeated):
     def __init__(self):
         super().__init__()
         self.norm = nn.LayerNorm(128)
 
     def forward(self, x):
-        for _ in range(20):  # OP_REPEATS
+        for _ in range(self.repeats):
             x = self.norm(x)
         return x
 
 
-class _Linear(nn.Module):
+class _Linear(_Repeated):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(128, 128)
 
     def forward(self, x):
-        for _ in range(20):  # OP_REPEATS
+        for _ in range(self.repeats):
             x = self.fc(x)
         return x
 
 
-class _Add(nn.Module):
+class _Add(_Repeated):
     def forward(self, x):
         y = x
-        for _ in range(20):  # OP_REPEATS
+        for _ in range(self.repeats):
             y = y + x
         return y
 
 
-class _Attention(nn.Module):
+class _Attention(_Repeated):
     def forward(self, x):
         q = x.view(1, 64, 4, 32).transpose(1, 2)
         y = q
-        for _ in range(20):  # OP_REPEATS
+        for _ in range(self.repeats):
             y = torch.nn.functional.scaled_dot_product_attention(y, q, q)
         return y
 
 
-class _View(nn.Module):
+class _View(_Repeated):
     def forward(self, x):
-        for _ in range(20):  # OP_REPEATS
+        for _ in range(self.repeats):
             x = x.view(1, 64, 4, 32).transpose(1, 2)
             x = x.transpose(1, 2).reshape(1, 64, 128)
         return x
 
 
-OP_REPEATS = 20
 OPS = {"layer_norm": _LayerNorm, "linear_64x128x128": _Linear, "add": _Add, "sdpa_4x64x32": _Attention,
        "view_transpose_reshape": _View}
 

@@ -46,10 +46,12 @@ def main(name, ref_file, data_file, eval_file, levels=127):
     for h in hooks:
         h.remove()
 
+    def step(lo, hi):  # the grid covers 0, as quantized tensors' ranges do
+        return (max(hi, 0.0) - min(lo, 0.0)) / levels
+
     def rounded(t, lo, hi):
-        lo, hi = min(lo, 0.0), max(hi, 0.0)
-        scale = (hi - lo) / levels
-        zero = round(-lo / scale)
+        scale = step(lo, hi)
+        zero = round(-min(lo, 0.0) / scale)
         return (torch.clamp(torch.round(t / scale) + zero, 0, levels) - zero) * scale
 
     rows = []
@@ -66,7 +68,7 @@ def main(name, ref_file, data_file, eval_file, levels=127):
     print("| agreement | tensor | module | calibration range | one step |")
     print("|---|---|---|---|---|")
     for r, n, kind, lo, hi in rows[:25]:
-        print(f"| {r:.3f} | `{n}` | {kind} | {lo:.2f} … {hi:.2f} | {(max(hi, 0) - min(lo, 0)) / levels:.3f} |")
+        print(f"| {r:.3f} | `{n}` | {kind} | {lo:.2f} … {hi:.2f} | {step(lo, hi):.3f} |")
 
 
 if __name__ == "__main__":

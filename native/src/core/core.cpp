@@ -1,5 +1,7 @@
 #include "torchslim/core.h"
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 
 #include <dlfcn.h>
@@ -90,6 +92,12 @@ void set_num_threads(int threads) {
 }
 
 int num_threads() { return at::get_num_threads(); }
+
+int parallel_for_width() {
+  std::atomic<uint64_t> seen{0};
+  at::parallel_for(0, 64, 1, [&](int64_t, int64_t) { seen |= uint64_t{1} << (at::get_thread_num() & 63); });
+  return __builtin_popcountll(seen.load());
+}
 
 namespace {
 // OpenBLAS is found by its soname among the libraries already loaded (libtorch_cpu needs it);

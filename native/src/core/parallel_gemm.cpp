@@ -20,8 +20,6 @@
 // product and takes the same split (slow_conv2d_kernel below).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
-#include <atomic>
-#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -178,7 +176,7 @@ at::Tensor slow_conv2d_kernel(const at::Tensor& self, const at::Tensor& weight, 
       (!has_bias || (is_dense_float(*bias) && bias->dim() == 1 && bias->size(0) == weight.size(0))) &&
       at::get_num_threads() > 1 && !at::in_parallel_region()) {
     const int64_t cout = weight.size(0), cin = self.size(1), h = self.size(2), w = self.size(3);
-    if (cout * cin * h * w >= kParallelWork && h * w > 0) {
+    if (cout * cin * h * w >= kParallelWork) {
       at::Tensor out = at::empty({1, cout, h, w}, self.options().memory_format(at::MemoryFormat::Contiguous));
       at::Tensor o = out.view({cout, h * w});
       at::Tensor b = has_bias ? bias->view({cout, 1}).expand({cout, h * w}) : at::Tensor();
@@ -232,12 +230,6 @@ bool set_parallel_gemm(bool enabled) {
 bool parallel_gemm() {
   std::lock_guard<std::mutex> lock(registration_mutex);
   return registration != nullptr;
-}
-
-int parallel_for_width() {
-  std::atomic<uint64_t> seen{0};
-  at::parallel_for(0, 64, 1, [&](int64_t, int64_t) { seen |= uint64_t{1} << (at::get_thread_num() & 63); });
-  return __builtin_popcountll(seen.load());
 }
 
 }  // namespace torchslim

@@ -8,6 +8,8 @@ import dev.torchslim.oracle.Npy;
 import dev.torchslim.oracle.PythonOracle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -71,10 +73,11 @@ class QuantizeCommandTest {
         double range = ref.max().item_double() - ref.min().item_double();
         for (String loss : new String[] {"fp32-mse", "fp32-kd"}) {
             Path out = dir.resolve(name + "." + loss + ".pt");
-            String[] more = loss.equals("fp32-kd")
-                    ? new String[] {"--data", x.toString(), "--batch", "8", "--epochs", "2", "--loss", loss, "--temperature", "2"}
-                    : new String[] {"--data", x.toString(), "--batch", "8", "--epochs", "2", "--loss", loss};
-            assertEquals(0, quantize(in, out, "qat", more), name + " " + loss);
+            List<String> more = new ArrayList<>(List.of("--data", x.toString(), "--batch", "8", "--epochs", "2", "--loss", loss));
+            if (loss.equals("fp32-kd")) {
+                more.addAll(List.of("--temperature", "2"));
+            }
+            assertEquals(0, quantize(in, out, "qat", more.toArray(String[]::new)), name + " " + loss);
             double err = runInPython(out, name).sub(ref).abs().max().item_double() / range;
             assertTrue(err < 0.5, name + " " + loss + ": output differs from fp32 by " + err + " of the range");
         }

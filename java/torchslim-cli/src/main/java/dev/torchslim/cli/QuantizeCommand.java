@@ -111,19 +111,28 @@ public final class QuantizeCommand implements Command {
                 : args.doubleValue("min-agreement", 1, 1e-9, 1);
         List<String> candidates = names(args, "float-candidates");
         String lossName = args.get("loss", "ce");
-        boolean fp32Targets = lossName.equals("fp32-mse") || lossName.equals("fp32-kd");
-        Loss loss = null;
-        if (!fp32Targets) {
-            try {
-                loss = Loss.parse(lossName);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--loss must be ce, nll, mse, fp32-mse or fp32-kd, got '" + lossName + "'");
-            }
-        }
         double temperature = args.doubleValue("temperature", 1, 1e-6, 1e6);
         if (args.get("temperature", null) != null && !lossName.equals("fp32-kd")) {
             throw new UsageException("--temperature applies to --loss fp32-kd only");
         }
+        // fp32-*: the targets are the input model's own outputs (TeacherLogits.asTargets below)
+        boolean fp32Targets = lossName.startsWith("fp32-");
+        GraphTrainer.BatchLoss qatLoss = switch (lossName) {
+            case "fp32-mse" -> (output, target, rows) -> Loss.MSE.compute(output, target);
+            case "fp32-kd" -> {
+                KdConfig kd = new KdConfig(temperature, 1);
+                yield (output, target, rows) -> KdLoss.compute(output, target, null, kd);
+            }
+            default -> {
+                Loss labelled;
+                try {
+                    labelled = Loss.parse(lossName);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--loss must be ce, nll, mse, fp32-mse or fp32-kd, got '" + lossName + "'");
+                }
+                yield (output, target, rows) -> labelled.compute(output, target);
+            }
+        };
         if ((minAgreement != null || !candidates.isEmpty()) && !mode.equals("static")) {
             throw new UsageException("--min-agreement and --float-candidates apply to --mode static only");
         }
@@ -179,15 +188,11 @@ public final class QuantizeCommand implements Command {
                     if (fp32Targets) {
                         data = TeacherLogits.asTargets(model, data, TEACHER_BATCH);
                     }
-                    Loss labelled = loss;
-                    GraphTrainer.BatchLoss batchLoss = labelled != null ? (output, target, rows) -> labelled.compute(output, target)
-                            : lossName.equals("fp32-mse") ? (output, target, rows) -> Loss.MSE.compute(output, target)
-                            : (output, target, rows) -> KdLoss.compute(output, target, null, new KdConfig(temperature, 1));
                     ScriptModel prepared = Quantize.prepareQat(model,
                             Int8QatConfig.config().withPerChannel(perChannel).withEngine(engine), keepFloat);
                     // observer numbering differs between processes: every rank trains rank 0's graph
                     try (ScriptModel qat = dp == null ? prepared : DataParallel.fromRank0(dp, prepared)) {
-                        List<Double> losses = GraphTrainer.fit(qat, data, batchLoss,
+                        List<Double> losses = GraphTrainer.fit(qat, data, qatLoss,
                                 new GraphTrainer.Config(batch, lr, epochs, seed), false, dp);
                         if (dp == null || dp.rank() == 0) {
                             o.println("qat: mean loss per epoch " + losses);
