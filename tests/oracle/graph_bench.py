@@ -5,7 +5,11 @@
   graph_bench.py fp32 DIR THREADS   peer of Fp32GemmBenchmark: "mlp|batch|python<TAB>median ms" at batch 1, 16, 128
   graph_bench.py ops DIR            DIR/op-NAME.pt: one small op repeated (a 64-token x 128 layer's sizes), for
                                     OpLatencyBenchmark
-  graph_bench.py ops-time DIR THREADS  one line per "NAME<TAB>median us per op" in Python """
+  graph_bench.py ops-time DIR THREADS  one line per "NAME<TAB>median us per op" in Python
+  graph_bench.py dw DIR             DIR/dw-C-H-S.pt: one 3x3 depthwise Conv2d (C channels, H x H input, stride S,
+                                    padding 1) per shape of MobileNetV2's at 224 x 224, dense and with half the
+                                    channels, for DepthwiseConvBenchmark
+  graph_bench.py dw-time DIR THREADS   one line per "C-H-S<TAB>median us" in Python at batch 1 """
 import sys
 import time
 import warnings
@@ -142,6 +146,29 @@ def ops_time(directory, threads):
         print(f"{name}\t{median_ms(m, x) * 1e3 / OP_REPEATS:.3f}", flush=True)
 
 
+# MobileNetV2's 3x3 depthwise convolutions at 224 x 224 (channels, input side, stride, count in the network),
+# each also with half its channels (what channel pruning at 0.5 leaves).
+DEPTHWISE = [(32, 112, 1, 1), (96, 112, 2, 1), (144, 56, 1, 1), (144, 56, 2, 1), (192, 28, 1, 2), (192, 28, 2, 1),
+             (384, 14, 1, 4), (576, 14, 1, 2), (576, 14, 2, 1), (960, 7, 1, 3)]
+
+
+def depthwise_shapes():
+    return [(c // half, h, s) for c, h, s, _ in DEPTHWISE for half in (1, 2)]
+
+
+def dw(directory):
+    torch.manual_seed(0)
+    for c, h, s in depthwise_shapes():
+        torch.jit.script(nn.Conv2d(c, c, 3, s, 1, groups=c).eval()).save(f"{directory}/dw-{c}-{h}-{s}.pt")
+
+
+def dw_time(directory, threads):
+    torch.set_num_threads(threads)
+    for c, h, s in depthwise_shapes():
+        m = torch.jit.load(f"{directory}/dw-{c}-{h}-{s}.pt").eval()
+        print(f"{c}-{h}-{s}\t{median_ms(m, torch.randn(1, c, h, h)) * 1e3:.2f}", flush=True)
+
+
 def fp32(directory, threads):
     torch.set_num_threads(threads)
     m = torch.jit.load(f"{directory}/mlp.pt").eval()
@@ -161,5 +188,9 @@ if __name__ == "__main__":
         ops(sys.argv[2])
     elif sys.argv[1] == "ops-time":
         ops_time(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "dw":
+        dw(sys.argv[2])
+    elif sys.argv[1] == "dw-time":
+        dw_time(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit(__doc__)

@@ -17,7 +17,9 @@
 // OpenBLAS or the split at batch 16 and 128 of a 4096x4096 Linear, on one thread and two
 // (docs/benchmarks.md).
 // A batch-1 1x1 convolution that LibTorch leaves to its single-threaded "slow" conv2d is the same
-// product and takes the same split (slow_conv2d_kernel below).
+// product and takes the same split (slow_conv2d_kernel below), and a batch-1 3x3 depthwise
+// convolution, which LibTorch sends to oneDNN at a fixed cost of ~60-100 us a call, runs a direct
+// kernel on the NCHW planes instead (depthwise_conv.cpp, mkldnn_convolution_kernel below).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <memory>
@@ -30,12 +32,14 @@
 #include <ATen/ops/addmm_cpu_dispatch.h>
 #include <ATen/ops/addmv_cpu_dispatch.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/mkldnn_convolution_compositeexplicitautograd_dispatch.h>
 #include <ATen/ops/mkldnn_linear.h>
 #include <ATen/ops/mm_cpu_dispatch.h>
 #include <ATen/ops/_slow_conv2d_forward_cpu_dispatch.h>
 #include <c10/util/Exception.h>
 #include <torch/library.h>
 
+#include "core/depthwise_conv.h"
 #include "core/error.h"
 #include "torchslim/core.h"
 
@@ -188,6 +192,18 @@ at::Tensor slow_conv2d_kernel(const at::Tensor& self, const at::Tensor& weight, 
   return at::cpu::_slow_conv2d_forward_symint(self, weight, kernel_size, bias, stride, padding);
 }
 
+// LibTorch runs every CPU depthwise convolution as aten::mkldnn_convolution (oneDNN). A batch-1 3x3
+// one (padding 1, stride 1 or 2) runs the direct kernel instead; everything else is oneDNN as before.
+at::Tensor mkldnn_convolution_kernel(const at::Tensor& self, const at::Tensor& weight,
+                                     const std::optional<at::Tensor>& bias, c10::SymIntArrayRef padding,
+                                     c10::SymIntArrayRef stride, c10::SymIntArrayRef dilation, c10::SymInt groups) {
+  if (detail::direct_depthwise_applies(self, weight, bias, padding, stride, dilation, groups)) {
+    return detail::direct_depthwise(self, weight, bias.has_value() ? *bias : at::Tensor(), stride[0].expect_int());
+  }
+  return at::compositeexplicitautograd::mkldnn_convolution_symint(self, weight, bias, padding, stride, dilation,
+                                                                  std::move(groups));
+}
+
 // LibTorch warns once when a kernel replaces another at the same key; that replacement is the point here.
 class QuietOverride : public c10::WarningHandler {
  public:
@@ -219,6 +235,7 @@ bool set_parallel_gemm(bool enabled) {
     library->impl("addmm", TORCH_FN(addmm_kernel));
     library->impl("mm", TORCH_FN(mm_kernel));
     library->impl("_slow_conv2d_forward", TORCH_FN(slow_conv2d_kernel));
+    library->impl("mkldnn_convolution", TORCH_FN(mkldnn_convolution_kernel));
     registration = std::move(library);
   } else if (!enabled && was) {
     registration.reset();

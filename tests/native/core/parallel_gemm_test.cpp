@@ -1,6 +1,7 @@
-// TorchSlim's fp32 addmm/mm routing (gemv, split, oneDNN for Linear products) gives LibTorch's
-// results (within float rounding) on every shape, stride and bias form it takes, on one thread and two, leaves what it does not take to LibTorch, and backward
-// through a Linear is unchanged.
+// TorchSlim's fp32 addmm/mm routing (gemv, split, oneDNN for Linear products) and its direct batch-1
+// depthwise convolution give LibTorch's results (within float rounding) on every shape, stride and
+// bias form they take, on one thread and two, leave what they do not take to LibTorch, and backward
+// through a Linear or a convolution is unchanged.
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -13,6 +14,7 @@
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include "check.h"
+#include "core/depthwise_conv.h"
 #include "torchslim/core.h"
 
 namespace {
@@ -137,6 +139,74 @@ TS_TEST(parallel_gemm_pointwise_conv_matches_libtorch) {
       return std::vector<at::Tensor>{xi.grad(), wi.grad(), bi.grad()};
     };
     compare_all(grads);
+  }
+  at::set_num_threads(threads);
+}
+
+namespace {
+
+// conv2d with groups and square stride / padding / dilation.
+at::Tensor grouped(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t stride, int64_t padding,
+                   int64_t dilation, int64_t groups) {
+  return at::conv2d(x, w, b, at::IntArrayRef{stride, stride}, at::IntArrayRef{padding, padding},
+                    at::IntArrayRef{dilation, dilation}, groups);
+}
+
+}  // namespace
+
+// Batch-1 3x3 depthwise convolutions (the direct kernel) against LibTorch's oneDNN, on odd
+// and tiny planes too (1x1, 1xN, widths below and above one AVX2 vector), both strides, with and
+// without bias; what the kernel does not take (batch 2, padding 0, dilation 2, 5x5, channel
+// multiplier 2, channels_last) stays LibTorch's; gradients through a routed depthwise conv are unchanged.
+TS_TEST(direct_depthwise_conv_matches_libtorch) {
+  const int threads = at::get_num_threads();
+  at::manual_seed(0);
+  for (int t : {1, 2}) {
+    at::set_num_threads(t);
+    for (auto shape : std::vector<std::vector<int64_t>>{{32, 112, 112}, {96, 56, 56}, {144, 28, 28}, {960, 7, 7},
+                                                        {3, 1, 1}, {5, 1, 9}, {7, 9, 1}, {4, 2, 3}, {6, 5, 17},
+                                                        {2, 33, 8}, {16, 15, 16}, {3, 4, 4}}) {
+      const int64_t c = shape[0], h = shape[1], w = shape[2];
+      at::Tensor x = at::randn({1, c, h, w}), weight = at::randn({c, 1, 3, 3}), bias = at::randn({c});
+      for (int64_t stride : {1, 2}) {
+        TS_CHECK(torchslim::detail::direct_depthwise_applies(x, weight, bias, c10::SymIntArrayRef({1, 1}),
+                                                             c10::SymIntArrayRef({stride, stride}),
+                                                             c10::SymIntArrayRef({1, 1}), c10::SymInt(c)));
+        compare([&] { return grouped(x, weight, bias, stride, 1, 1, c); });
+        compare([&] { return grouped(x, weight, at::Tensor(), stride, 1, 1, c); });
+        // the kernel alone, against LibTorch's own result
+        at::Tensor want;
+        {
+          Routing off(false);
+          want = grouped(x, weight, bias, stride, 1, 1, c);
+        }
+        TS_CHECK(close(torchslim::detail::direct_depthwise(x, weight, bias, stride), want));
+      }
+    }
+    // not taken: LibTorch's results either way
+    at::Tensor x = at::randn({2, 8, 10, 10}), weight = at::randn({8, 1, 3, 3}), bias = at::randn({8});
+    compare([&] { return grouped(x, weight, bias, 1, 1, 1, 8); });                      // batch 2
+    at::Tensor x1 = x.narrow(0, 0, 1).contiguous();
+    compare([&] { return grouped(x1, weight, bias, 1, 0, 1, 8); });                     // padding 0
+    compare([&] { return grouped(x1, weight, bias, 1, 2, 2, 8); });                     // dilation 2
+    at::Tensor weight5 = at::randn({8, 1, 5, 5}), weight_x2 = at::randn({16, 1, 3, 3});
+    compare([&] { return grouped(x1, weight5, bias, 1, 2, 1, 8); });                     // 5x5
+    compare([&] { return grouped(x1, weight_x2, at::Tensor(), 1, 1, 1, 8); });           // multiplier 2
+    compare([&] { return grouped(x1.contiguous(at::MemoryFormat::ChannelsLast), weight, bias, 1, 1, 1, 8); });
+    TS_CHECK(!torchslim::detail::direct_depthwise_applies(x, weight, bias, c10::SymIntArrayRef({1, 1}),
+                                                          c10::SymIntArrayRef({1, 1}), c10::SymIntArrayRef({1, 1}),
+                                                          c10::SymInt(8)));
+    // gradients through a routed depthwise conv
+    at::Tensor x0 = at::randn({1, 48, 14, 14}), w0 = at::randn({48, 1, 3, 3}), b0 = at::randn({48});
+    for (int64_t stride : {1, 2}) {
+      auto grads = [&] {
+        at::Tensor xi = x0.clone().set_requires_grad(true), wi = w0.clone().set_requires_grad(true);
+        at::Tensor bi = b0.clone().set_requires_grad(true);
+        grouped(xi, wi, bi, stride, 1, 1, 48).pow(2).sum().backward();
+        return std::vector<at::Tensor>{xi.grad(), wi.grad(), bi.grad()};
+      };
+      compare_all(grads);
+    }
   }
   at::set_num_threads(threads);
 }
