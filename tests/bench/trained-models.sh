@@ -6,10 +6,13 @@
 # 1000 held-out rows; retention = top-1 agreement of int8 with fp32 on them; for static modes also Python's own
 # quantize_jit of the same file (same observer, same 256 calibration rows in batches of 16): its retention and the
 # largest logit difference between the two int8 models. Writes a markdown table.
-# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [LABEL_SMOOTHING=0] [SKIP_BUILD=1] [THREADS=1] tests/bench/trained-models.sh [DIR] [MODES...]
+# Usage: [MODELS="resnet18.trace lstm"] [BUDGET=150] [LABEL_SMOOTHING=0] [WEIGHT_DECAY=0] [SKIP_BUILD=1] [THREADS=1]
+#        tests/bench/trained-models.sh [DIR] [MODES...]
 #   DIR default target/trained-models; MODES from static (MinMax), static-histogram, static-per-tensor, dynamic, qat,
 #   static-agree and static-histogram-agree (--min-agreement ${MIN_AGREEMENT:-0.95} on the 256 calibration rows; Python's
-#   quantize_jit then keeps the same modules in float) (default: static static-histogram dynamic qat).
+#   quantize_jit then keeps the same modules in float), static-onednn and static-histogram-onednn (--engine onednn: 8-bit
+#   activations; Python's quantize_jit on the onednn engine), qat-kd (labels-free QAT: --loss fp32-kd, 3 epochs)
+#   (default: static static-histogram dynamic qat). WEIGHT_DECAY > 0 trains with AdamW (trained_models.py).
 #   KEEP_FLOAT="a,b" adds --keep-float a,b to every mode (paths, * patterns or class names; Python gets the paths the
 #   CLI resolved them to). Models are trained once per DIR (about BUDGET s each).
 set -euo pipefail
@@ -30,7 +33,7 @@ bases="resnet18 mobilenet_v2 efficientnet_b0 shufflenet_v2 bert lstm transformer
 [ -z "${MODELS:-}" ] || bases=$(for m in $MODELS; do m=${m%.script}; echo "${m%.trace}"; done | sort -u)
 for m in $bases; do
   [ -f "$dir/$m.eval.pt" ] || "$py" tests/oracle/trained_models.py train "$dir" "$m" --budget "${BUDGET:-150}" \
-    --label-smoothing "${LABEL_SMOOTHING:-0}" | tee -a "$dir/train.jsonl"
+    --label-smoothing "${LABEL_SMOOTHING:-0}" --weight-decay "${WEIGHT_DECAY:-0}" | tee -a "$dir/train.jsonl"
 done
 report="$dir/report${MODELS:+-$(echo $MODELS | tr ' ' '_')}.md"
 echo "| model | mode | exit | quantized ops | fp32 accuracy | int8 accuracy | retention (TorchSlim) | retention (Python quantize_jit) | max abs diff TorchSlim vs Python | size in -> out (bytes) | kept in float |" > "$report"
@@ -47,10 +50,13 @@ for f in "${files[@]}"; do
     args=(--mode "${mode%%-*}" --json "$dir/out/$name.$mode.json")
     [ -z "${KEEP_FLOAT:-}" ] || args+=(--keep-float "$KEEP_FLOAT")
     observer=minmax
+    engine=x86
     case "$mode" in
       static*) args+=(--data "$dir/$base.data.pt" --batch 16 --calib 16);;
       qat) args+=(--data "$dir/$base.data.pt" --batch 16 --epochs 1 --loss ce --lr 1e-4);;
+      qat-kd) args+=(--data "$dir/$base.data.pt" --batch 16 --epochs 3 --loss fp32-kd --lr 1e-4);;
     esac
+    case "$mode" in *-onednn) args+=(--engine onednn); engine=onednn;; esac
     case "$mode" in
       static-histogram*) args+=(--observer histogram); observer=histogram;;
       static-per-tensor) args+=(--per-tensor);;
@@ -67,15 +73,17 @@ for f in "${files[@]}"; do
     pyline='{}'
     compare=()
     rm -f "$dir/out/$name.$mode.python.npy"
-    if [ "$mode" != qat ] && [ "$mode" != dynamic ] && [ "$mode" != static-per-tensor ]; then
+    if [ "${mode%%-*}" = static ] && [ "$mode" != static-per-tensor ]; then
       kept=$("$py" -c 'import json, sys; print(",".join(json.load(open(sys.argv[1])).get("keep_float", [])))' \
         "$dir/out/$name.$mode.json")
       pyline=$("$py" tests/oracle/trained_models.py python-int8 "$f" "$dir/$base.data.pt" "$dir/$base.eval.pt" \
-        "$observer" "$dir/out/$name.$mode.python.npy" "$kept" 2>/dev/null | tail -n 1) \
+        "$observer" "$dir/out/$name.$mode.python.npy" "$kept" "$engine" 2>/dev/null | tail -n 1) \
         || pyline="{\"error\": \"Python's quantize_jit crashed: exit status $?\"}"
       [ -f "$dir/out/$name.$mode.python.npy" ] && compare=("$dir/out/$name.$mode.python.npy")
     fi
-    line=$("$py" tests/oracle/trained_models.py eval "$f" "$out" "$dir/$base.eval.pt" "${compare[@]}" 2>/dev/null | tail -n 1) \
+    [ ${#compare[@]} -gt 0 ] || compare=(-)
+    line=$("$py" tests/oracle/trained_models.py eval "$f" "$out" "$dir/$base.eval.pt" "${compare[@]}" "$engine" \
+      2>/dev/null | tail -n 1) \
       || line="{\"error\": \"Python exited with status $?\"}"
     "$py" - "$line" "$pyline" "$name" "$mode" "$(stat -c %s "$f") -> $(stat -c %s "$out")" "$dir/out/$name.$mode.json" >> "$report" <<'EOF'
 import json, sys

@@ -1,9 +1,10 @@
 """Trained versions of the real models of real_models.py, so int8's top-1 retention is measured on models whose
 logits have margins (random-init ones have almost none; no pretrained weights can be downloaded here).
 
-  trained_models.py train DIR [NAME...] [--budget SECONDS] [--label-smoothing S]
+  trained_models.py train DIR [NAME...] [--budget SECONDS] [--label-smoothing S] [--weight-decay W]
         trains each model (or those named) for SECONDS of wall time (default 150) with Adam (cross-entropy with label
-        smoothing S, default 0; torchvision's EfficientNet recipe uses 0.1) and saves, per model:
+        smoothing S, default 0; torchvision's EfficientNet recipe uses 0.1), or AdamW with decoupled weight decay W
+        when W > 0 (default 0), and saves, per model:
         DIR/NAME.script.pt and DIR/NAME.trace.pt (CNNs; the same weights scripted and traced),
         DIR/NAME.pt (bert, lstm: one file; transformer: .pt scripted and .trace.pt traced),
         DIR/NAME.data.pt  {'x', 'y'}: 256 training rows (calibration),
@@ -13,15 +14,17 @@ logits have margins (random-init ones have almost none; no pretrained weights ca
         the CI model: a residual CNN (SmallResNet: strided stem, two of graph_models.py's residual blocks) trained N
         (default 300) steps on Fashion-MNIST (3x28x28), scripted: DIR/trained_resnet.pt, .data.pt (256 training rows), .eval.pt (500 test rows),
         .eval.x.npy (the same inputs for Java).
-  trained_models.py eval REF OUT EVAL [PY.npy]
-        one JSON line: OUT (a TorchSlim output) loads and runs in Python, its quantized op count, accuracy of REF
+  trained_models.py eval REF OUT EVAL [PY.npy|-] [x86|onednn|qnnpack]
+        one JSON line: OUT (a TorchSlim output) loads and runs in Python on the quantized engine given (default x86;
+        give the engine OUT was quantized for: a file is packed for the engine of the process that loads it, so an
+        onednn file run on x86 runs FBGEMM's kernels on 8-bit activations), its quantized op count, accuracy of REF
         and OUT on EVAL's labels, top-1 agreement of OUT with REF (the retention), and with PY.npy (logits saved by
         python-int8) the largest difference between OUT's logits and Python's int8 model's.
-  trained_models.py python-int8 REF DATA EVAL [minmax|histogram] [OUT] [KEEP,FLOAT]
-        Python's own quantize_jit of REF (activation observer MinMax or Histogram with reduce_range, per-channel
-        weights, DATA's x in batches of 16; the comma-separated module paths KEEP,FLOAT get qconfig None, i.e.
-        stay in float): one JSON line with its retention on EVAL; OUT saves its logits (.npy) for eval's PY.npy
-        ('-' for none).
+  trained_models.py python-int8 REF DATA EVAL [minmax|histogram] [OUT] [KEEP,FLOAT] [x86|onednn|qnnpack]
+        Python's own quantize_jit of REF (activation observer MinMax or Histogram, with reduce_range on the x86
+        engine (default) and without it on onednn/qnnpack, as TorchSlim's --engine; per-channel weights, DATA's x in
+        batches of 16; the comma-separated module paths KEEP,FLOAT get qconfig None, i.e. stay in float): one JSON
+        line with its retention on EVAL; OUT saves its logits (.npy) for eval's PY.npy ('-' for none).
 
 Models: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (torchvision, weights=None, num_classes=10,
 shufflenet_v2_x1_0) on Fashion-MNIST (dataset-fashion-mnist, /usr/share/datasets/fashion-mnist or
@@ -121,12 +124,16 @@ def sequence_model(name):
     return real_models.LstmClassifier() if name == "lstm" else real_models.Encoder()
 
 
-def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None, label_smoothing=0.0):
-    """Adam at lr, cosine-decayed over max_steps steps or, without max_steps, over budget seconds of wall time (the
-    shared machine's speed varies too much to fix a step count in advance); returns the number of steps."""
+def fit(model, x, y, budget, batch=64, lr=1e-3, seed=0, max_steps=None, label_smoothing=0.0, weight_decay=0.0):
+    """Adam at lr (AdamW when weight_decay > 0), cosine-decayed over max_steps steps or, without max_steps, over
+    budget seconds of wall time (the shared machine's speed varies too much to fix a step count in advance); returns
+    the number of steps."""
     torch.manual_seed(seed)
     model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    if weight_decay > 0:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
     order = torch.randperm(x.shape[0])
     step, start, pos = 0, time.time(), 0
     while True:
@@ -157,7 +164,7 @@ def logits(m, x, batch=200):
     return torch.cat(outs).float()
 
 
-def train(directory, names, budget, label_smoothing=0.0):
+def train(directory, names, budget, label_smoothing=0.0, weight_decay=0.0):
     os.makedirs(directory, exist_ok=True)
     fmnist = None
     for name in names:
@@ -177,7 +184,7 @@ def train(directory, names, budget, label_smoothing=0.0):
             tx, ty = synthetic(name, torch.Generator().manual_seed(4), N_EVAL + 200)
             held = (tx[:N_EVAL], ty[:N_EVAL])
             m = sequence_model(name)
-        steps = fit(m, x, y, budget, lr=LR.get(name, 1e-3), label_smoothing=label_smoothing)
+        steps = fit(m, x, y, budget, lr=LR.get(name, 1e-3), label_smoothing=label_smoothing, weight_decay=weight_decay)
         with torch.no_grad():
             if name in CNNS:
                 files = {"script": torch.jit.script(m), "trace": torch.jit.trace(m, calib[0][:2], check_trace=False)}
@@ -194,9 +201,11 @@ def train(directory, names, budget, label_smoothing=0.0):
         out = logits(m, held[0])
         top2 = out.topk(2, 1).values
         gap = ((top2[:, 0] - top2[:, 1]) / (out.max(1).values - out.min(1).values)).median()
-        print(json.dumps({"model": name, "steps": steps, "label_smoothing": label_smoothing, "train_s": round(time.time() - t0, 1),
+        print(json.dumps({"model": name, "steps": steps, "label_smoothing": label_smoothing, "weight_decay": weight_decay,
+                          "train_s": round(time.time() - t0, 1),
                           "fp32_accuracy": float((out.argmax(1) == held[1]).float().mean()),
-                          "median_top1_gap_of_range": float(gap)}), flush=True)
+                          "median_top1_gap_of_range": float(gap),
+                          "logit_range": [round(float(out.min()), 2), round(float(out.max()), 2)]}), flush=True)
 
 
 class SmallResNet(nn.Module):
@@ -233,11 +242,13 @@ def small(directory, steps):
     print(json.dumps({"fp32_accuracy": float((logits(m, tx).argmax(1) == ty).float().mean())}))
 
 
-def evaluate(ref_file, out_file, eval_file, compare_file=None):
+def evaluate(ref_file, out_file, eval_file, compare_file=None, engine="x86"):
     d = torch.load(eval_file)
     x, y = d["x"], d["y"]
     want = logits(torch.jit.load(ref_file).eval(), x)
-    result = {"file": out_file, "loads": False, "runs": False}
+    result = {"file": out_file, "engine": engine, "loads": False, "runs": False}
+    compare_file = None if compare_file == "-" else compare_file
+    torch.backends.quantized.engine = engine
     try:
         m = torch.jit.load(out_file)
         result["loads"] = True
@@ -255,17 +266,21 @@ def evaluate(ref_file, out_file, eval_file, compare_file=None):
     print(json.dumps(result))
 
 
-def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None, keep_float=""):
+def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None, keep_float="", engine="x86"):
     from torch.ao.quantization import (QConfig, HistogramObserver, MinMaxObserver,
                                        default_per_channel_weight_observer, quantize_jit)
     d = torch.load(eval_file)
     x, y = d["x"], d["y"]
     ref = torch.jit.load(ref_file).eval()
     want = logits(ref, x)
-    result = {"file": ref_file, "observer": observer, "keep_float": [k for k in keep_float.split(",") if k]}
+    result = {"file": ref_file, "observer": observer, "engine": engine,
+              "keep_float": [k for k in keep_float.split(",") if k]}
+    previous = torch.backends.quantized.engine
     try:
+        torch.backends.quantized.engine = engine
         act = HistogramObserver if observer == "histogram" else MinMaxObserver
-        qconfig = QConfig(activation=act.with_args(reduce_range=True), weight=default_per_channel_weight_observer)
+        qconfig = QConfig(activation=act.with_args(reduce_range=engine in ("x86", "fbgemm")),
+                          weight=default_per_channel_weight_observer)
         calib = torch.load(data_file)["x"]
 
         def calibrate(m, data):
@@ -283,6 +298,8 @@ def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None
             np.save(out_file, got.numpy())
     except Exception as e:
         result["error"] = str(e).splitlines()[0][:200]
+    finally:
+        torch.backends.quantized.engine = previous
     print(json.dumps(result))
 
 
@@ -302,12 +319,17 @@ if __name__ == "__main__":
             i = args.index("--label-smoothing")
             smoothing = float(args[i + 1])
             del args[i:i + 2]
-        train(args[1], args[2:] or list(CNNS + SEQUENCE), budget, smoothing)
+        decay = 0.0
+        if "--weight-decay" in args:
+            i = args.index("--weight-decay")
+            decay = float(args[i + 1])
+            del args[i:i + 2]
+        train(args[1], args[2:] or list(CNNS + SEQUENCE), budget, smoothing, decay)
     elif args[0] == "small":
         small(args[1], int(args[3]) if len(args) > 3 and args[2] == "--steps" else 300)
     elif args[0] == "eval":
-        evaluate(*args[1:5])
+        evaluate(*args[1:6])
     elif args[0] == "python-int8":
-        python_int8(*args[1:7])
+        python_int8(*args[1:8])
     else:
         sys.exit(__doc__)
