@@ -275,7 +275,6 @@ def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None
     want = logits(ref, x)
     result = {"file": ref_file, "observer": observer, "engine": engine,
               "keep_float": [k for k in keep_float.split(",") if k]}
-    previous = torch.backends.quantized.engine
     try:
         torch.backends.quantized.engine = engine
         act = HistogramObserver if observer == "histogram" else MinMaxObserver
@@ -290,7 +289,7 @@ def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None
 
         qconfig_dict = {"": qconfig}
         qconfig_dict.update({k: None for k in result["keep_float"]})
-        q = quantize_jit(torch.jit.load(ref_file).eval(), qconfig_dict, calibrate, [calib])
+        q = quantize_jit(ref, qconfig_dict, calibrate, [calib])  # inplace=False: ref stays fp32
         got = logits(q, x)
         result["accuracy"] = float((got.argmax(1) == y).float().mean())
         result["retention"] = float((got.argmax(1) == want.argmax(1)).float().mean())
@@ -298,8 +297,6 @@ def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None
             np.save(out_file, got.numpy())
     except Exception as e:
         result["error"] = str(e).splitlines()[0][:200]
-    finally:
-        torch.backends.quantized.engine = previous
     print(json.dumps(result))
 
 

@@ -17,6 +17,8 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/empty.h>
 
+#include "core/routing.h"
+
 namespace torchslim {
 namespace detail {
 namespace {
@@ -40,7 +42,7 @@ __attribute__((always_inline)) inline void plane_body(float* __restrict out, con
                                                       int64_t out_height, int64_t out_width,
                                                       const float* __restrict zero) {
   // Interior columns read no padding: ow * S - 1 >= 0 and ow * S + 1 <= width - 1.
-  const int64_t interior_end = std::max<int64_t>(1, std::min(out_width, width >= 2 ? (width - 2) / S + 1 : 1));
+  const int64_t interior_end = width >= 2 ? std::min(out_width, (width - 2) / S + 1) : 1;
   for (int64_t oh = 0; oh < out_height; oh++) {
     const int64_t ih = oh * S - 1;
     const float* __restrict r0 = ih >= 0 ? in + ih * width : zero;
@@ -77,13 +79,8 @@ __attribute__((target_clones("arch=haswell", "default"))) void plane_stride2(
   plane_body<2>(out, in, t, height, width, out_height, out_width, zero);
 }
 
-bool is_float_cpu(const at::Tensor& t) {
-  return t.defined() && t.layout() == at::kStrided && t.scalar_type() == at::kFloat && t.device().is_cpu() &&
-         !t.is_conj() && !t.is_neg() && t.is_contiguous();
-}
-
-bool pair_is(c10::SymIntArrayRef v, int64_t a) {
-  return v.size() == 2 && v[0] == a && v[1] == a;
+bool is_contiguous_float(const at::Tensor& t) {
+  return is_dense_float(t) && t.is_contiguous();
 }
 
 }  // namespace
@@ -91,7 +88,7 @@ bool pair_is(c10::SymIntArrayRef v, int64_t a) {
 bool direct_depthwise_applies(const at::Tensor& input, const at::Tensor& weight, const std::optional<at::Tensor>& bias,
                               c10::SymIntArrayRef padding, c10::SymIntArrayRef stride, c10::SymIntArrayRef dilation,
                               const c10::SymInt& groups) {
-  if (!is_float_cpu(input) || !is_float_cpu(weight) || input.dim() != 4 || weight.dim() != 4) return false;
+  if (!is_contiguous_float(input) || !is_contiguous_float(weight) || input.dim() != 4 || weight.dim() != 4) return false;
   const int64_t channels = input.size(1);
   if (input.size(0) != 1 || channels < 1 || input.size(2) < 1 || input.size(3) < 1) return false;
   if (groups != channels || weight.size(0) != channels || weight.size(1) != 1 || weight.size(2) != 3 ||
@@ -100,7 +97,7 @@ bool direct_depthwise_applies(const at::Tensor& input, const at::Tensor& weight,
   }
   if (!pair_is(padding, 1) || !pair_is(dilation, 1) || !(pair_is(stride, 1) || pair_is(stride, 2))) return false;
   if (bias.has_value() && bias->defined() &&
-      (!is_float_cpu(*bias) || bias->dim() != 1 || bias->size(0) != channels)) {
+      (!is_contiguous_float(*bias) || bias->dim() != 1 || bias->size(0) != channels)) {
     return false;
   }
   return true;
@@ -115,8 +112,7 @@ at::Tensor direct_depthwise(const at::Tensor& input, const at::Tensor& weight, c
   const float* w = weight.const_data_ptr<float>();
   const float* b = bias.defined() ? bias.const_data_ptr<float>() : nullptr;
   float* o = out.mutable_data_ptr<float>();
-  const int64_t plane_work = out_height * out_width * 9;
-  const int64_t grain = std::max<int64_t>(1, kDepthwiseGrainWork / std::max<int64_t>(1, plane_work));
+  const int64_t grain = std::max<int64_t>(1, kDepthwiseGrainWork / (out_height * out_width * 9));
   at::parallel_for(0, channels, grain, [&](int64_t begin, int64_t end) {
     const std::vector<float> zero(static_cast<size_t>(width), 0.0f);
     for (int64_t c = begin; c < end; c++) {

@@ -41,6 +41,7 @@
 
 #include "core/depthwise_conv.h"
 #include "core/error.h"
+#include "core/routing.h"
 #include "torchslim/core.h"
 
 namespace torchslim {
@@ -51,10 +52,8 @@ constexpr int64_t kParallelWork = int64_t{1} << 18;
 // One row at or above this many multiply-adds goes to gemv even on one thread.
 constexpr int64_t kGemvWork = int64_t{1} << 12;
 
-bool is_dense_float(const at::Tensor& t) {
-  return t.defined() && t.layout() == at::kStrided && t.scalar_type() == at::kFloat && t.device().is_cpu() &&
-         !t.is_conj() && !t.is_neg();
-}
+using detail::is_dense_float;
+using detail::pair_is;
 
 bool routable(const at::Tensor& a, const at::Tensor& b) {
   return is_dense_float(a) && is_dense_float(b) && a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(0) &&
@@ -171,9 +170,7 @@ at::Tensor mm_kernel(const at::Tensor& a, const at::Tensor& b) {
 at::Tensor slow_conv2d_kernel(const at::Tensor& self, const at::Tensor& weight, c10::SymIntArrayRef kernel_size,
                               const std::optional<at::Tensor>& bias, c10::SymIntArrayRef stride,
                               c10::SymIntArrayRef padding) {
-  const bool pointwise = kernel_size.size() == 2 && kernel_size[0] == 1 && kernel_size[1] == 1 &&
-                         stride.size() == 2 && stride[0] == 1 && stride[1] == 1 && padding.size() == 2 &&
-                         padding[0] == 0 && padding[1] == 0;
+  const bool pointwise = pair_is(kernel_size, 1) && pair_is(stride, 1) && pair_is(padding, 0);
   const bool has_bias = bias.has_value() && bias->defined();
   if (pointwise && is_dense_float(self) && is_dense_float(weight) && self.dim() == 4 && self.size(0) == 1 &&
       weight.dim() == 4 && weight.size(1) == self.size(1) && self.is_contiguous() && weight.is_contiguous() &&

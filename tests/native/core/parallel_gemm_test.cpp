@@ -52,32 +52,56 @@ void compare(F f) {
   compare_all([&] { return std::vector<at::Tensor>{f()}; });
 }
 
+// The gradients of sum(op(x, w, b)^2) with respect to copies of x, w and b.
+template <typename Op>
+std::vector<at::Tensor> square_sum_grads(Op op, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  at::Tensor xi = x.clone().set_requires_grad(true), wi = w.clone().set_requires_grad(true);
+  at::Tensor bi = b.clone().set_requires_grad(true);
+  op(xi, wi, bi).pow(2).sum().backward();
+  return {xi.grad(), wi.grad(), bi.grad()};
+}
+
+// body() on one LibTorch thread and on two, each from seed 0; the thread count is restored after.
+template <typename F>
+void on_one_and_two_threads(F body) {
+  const int threads = at::get_num_threads();
+  for (int t : {1, 2}) {
+    at::set_num_threads(t);
+    at::manual_seed(0);
+    body();
+  }
+  at::set_num_threads(threads);
+}
+
+// conv2d with groups and square stride / padding / dilation.
+at::Tensor grouped(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t stride, int64_t padding,
+                   int64_t dilation, int64_t groups) {
+  return at::conv2d(x, w, b, at::IntArrayRef{stride, stride}, at::IntArrayRef{padding, padding},
+                    at::IntArrayRef{dilation, dilation}, groups);
+}
+
 }  // namespace
 
 TS_TEST(parallel_gemm_matches_libtorch_on_every_shape_and_bias) {
-  const int threads = at::get_num_threads();
-  for (int t : {1, 2}) {
-  at::set_num_threads(t);
-  at::manual_seed(0);
-  for (int64_t m : {1, 2, 3, 7, 16, 64, 130}) {
-    for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{64, 48}, {300, 257}, {1024, 1024}}) {
-      const int64_t k = kn.first, n = kn.second;
-      at::Tensor a = at::randn({m, k});
-      at::Tensor w = at::randn({n, k});  // Linear's weight: b = w.t(), a transposed view
-      at::Tensor b = at::randn({k, n});  // a contiguous right side
-      at::Tensor a_t = at::randn({k, m}).t();
-      for (const at::Tensor& bias : {at::randn({n}), at::randn({1, n}), at::randn({m, n}), at::randn({1})}) {
-        compare([&] { return at::addmm(bias, a, w.t()); });
-        compare([&] { return at::addmm(bias, a, b, 0.5, 2.0); });
-        compare([&] { return at::addmm(bias, a_t, b); });
+  on_one_and_two_threads([&] {
+    for (int64_t m : {1, 2, 3, 7, 16, 64, 130}) {
+      for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{64, 48}, {300, 257}, {1024, 1024}}) {
+        const int64_t k = kn.first, n = kn.second;
+        at::Tensor a = at::randn({m, k});
+        at::Tensor w = at::randn({n, k});  // Linear's weight: b = w.t(), a transposed view
+        at::Tensor b = at::randn({k, n});  // a contiguous right side
+        at::Tensor a_t = at::randn({k, m}).t();
+        for (const at::Tensor& bias : {at::randn({n}), at::randn({1, n}), at::randn({m, n}), at::randn({1})}) {
+          compare([&] { return at::addmm(bias, a, w.t()); });
+          compare([&] { return at::addmm(bias, a, b, 0.5, 2.0); });
+          compare([&] { return at::addmm(bias, a_t, b); });
+        }
+        compare([&] { return at::mm(a, w.t()); });
+        compare([&] { return at::mm(a_t, b); });
+        compare([&] { return at::linear(a, w); });
       }
-      compare([&] { return at::mm(a, w.t()); });
-      compare([&] { return at::mm(a_t, b); });
-      compare([&] { return at::linear(a, w); });
     }
-  }
-  }
-  at::set_num_threads(threads);
+  });
 }
 
 TS_TEST(parallel_gemm_ignores_bias_when_beta_is_zero_and_leaves_other_dtypes_alone) {
@@ -93,13 +117,8 @@ TS_TEST(parallel_gemm_ignores_bias_when_beta_is_zero_and_leaves_other_dtypes_alo
 TS_TEST(parallel_gemm_keeps_linear_gradients) {
   at::Tensor x = at::randn({64, 1024});
   at::Tensor w0 = at::randn({512, 1024}), b0 = at::randn({512});
-  auto grads = [&] {
-    at::Tensor w = w0.clone().set_requires_grad(true), b = b0.clone().set_requires_grad(true);
-    at::Tensor xi = x.clone().set_requires_grad(true);
-    at::linear(xi, w, b).pow(2).sum().backward();
-    return std::vector<at::Tensor>{w.grad(), b.grad(), xi.grad()};
-  };
-  compare_all(grads);
+  auto linear = [](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) { return at::linear(x, w, b); };
+  compare_all([&] { return square_sum_grads(linear, x, w0, b0); });
 }
 
 TS_TEST(parallel_gemm_can_be_turned_off_and_on) {
@@ -115,10 +134,7 @@ TS_TEST(parallel_gemm_can_be_turned_off_and_on) {
 // 20,480 elements) give the same outputs and gradients through the split; other convolutions are
 // LibTorch's own.
 TS_TEST(parallel_gemm_pointwise_conv_matches_libtorch) {
-  const int threads = at::get_num_threads();
-  at::manual_seed(0);
-  for (int t : {1, 2}) {
-    at::set_num_threads(t);
+  on_one_and_two_threads([&] {
     for (auto shape : std::vector<std::vector<int64_t>>{{48, 288, 14, 14}, {80, 480, 7, 7}, {16, 96, 28, 28},
                                                         {3, 5, 4, 4}, {160, 960, 7, 7}}) {
       const int64_t cin = shape[0], cout = shape[1], h = shape[2], w = shape[3];
@@ -132,37 +148,17 @@ TS_TEST(parallel_gemm_pointwise_conv_matches_libtorch) {
     }
     // gradients through a routed conv
     at::Tensor x0 = at::randn({1, 64, 14, 14}), w0 = at::randn({256, 64, 1, 1}), b0 = at::randn({256});
-    auto grads = [&] {
-      at::Tensor xi = x0.clone().set_requires_grad(true), wi = w0.clone().set_requires_grad(true);
-      at::Tensor bi = b0.clone().set_requires_grad(true);
-      at::conv2d(xi, wi, bi).pow(2).sum().backward();
-      return std::vector<at::Tensor>{xi.grad(), wi.grad(), bi.grad()};
-    };
-    compare_all(grads);
-  }
-  at::set_num_threads(threads);
+    auto conv = [](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) { return at::conv2d(x, w, b); };
+    compare_all([&] { return square_sum_grads(conv, x0, w0, b0); });
+  });
 }
-
-namespace {
-
-// conv2d with groups and square stride / padding / dilation.
-at::Tensor grouped(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t stride, int64_t padding,
-                   int64_t dilation, int64_t groups) {
-  return at::conv2d(x, w, b, at::IntArrayRef{stride, stride}, at::IntArrayRef{padding, padding},
-                    at::IntArrayRef{dilation, dilation}, groups);
-}
-
-}  // namespace
 
 // Batch-1 3x3 depthwise convolutions (the direct kernel) against LibTorch's oneDNN, on odd
 // and tiny planes too (1x1, 1xN, widths below and above one AVX2 vector), both strides, with and
 // without bias; what the kernel does not take (batch 2, padding 0, dilation 2, 5x5, channel
 // multiplier 2, channels_last) stays LibTorch's; gradients through a routed depthwise conv are unchanged.
 TS_TEST(direct_depthwise_conv_matches_libtorch) {
-  const int threads = at::get_num_threads();
-  at::manual_seed(0);
-  for (int t : {1, 2}) {
-    at::set_num_threads(t);
+  on_one_and_two_threads([&] {
     for (auto shape : std::vector<std::vector<int64_t>>{{32, 112, 112}, {96, 56, 56}, {144, 28, 28}, {960, 7, 7},
                                                         {3, 1, 1}, {5, 1, 9}, {7, 9, 1}, {4, 2, 3}, {6, 5, 17},
                                                         {2, 33, 8}, {16, 15, 16}, {3, 4, 4}}) {
@@ -199,16 +195,12 @@ TS_TEST(direct_depthwise_conv_matches_libtorch) {
     // gradients through a routed depthwise conv
     at::Tensor x0 = at::randn({1, 48, 14, 14}), w0 = at::randn({48, 1, 3, 3}), b0 = at::randn({48});
     for (int64_t stride : {1, 2}) {
-      auto grads = [&] {
-        at::Tensor xi = x0.clone().set_requires_grad(true), wi = w0.clone().set_requires_grad(true);
-        at::Tensor bi = b0.clone().set_requires_grad(true);
-        grouped(xi, wi, bi, stride, 1, 1, 48).pow(2).sum().backward();
-        return std::vector<at::Tensor>{xi.grad(), wi.grad(), bi.grad()};
+      auto depthwise = [&](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+        return grouped(x, w, b, stride, 1, 1, 48);
       };
-      compare_all(grads);
+      compare_all([&] { return square_sum_grads(depthwise, x0, w0, b0); });
     }
-  }
-  at::set_num_threads(threads);
+  });
 }
 
 // The library's own at::parallel_for runs on LibTorch's threads (compiled with OpenMP): without it

@@ -1,0 +1,25 @@
+// Argument checks shared by TorchSlim's CPU kernel routing (parallel_gemm.cpp) and the kernels it
+// calls (depthwise_conv.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/SymIntArrayRef.h>
+
+namespace torchslim {
+namespace detail {
+
+/// A strided CPU float tensor without lazy conjugate or negative bits.
+inline bool is_dense_float(const at::Tensor& t) {
+  return t.defined() && t.layout() == at::kStrided && t.scalar_type() == at::kFloat && t.device().is_cpu() &&
+         !t.is_conj() && !t.is_neg();
+}
+
+/// A two-element size argument (stride, padding, ...) with both elements equal to a.
+inline bool pair_is(c10::SymIntArrayRef v, int64_t a) {
+  return v.size() == 2 && v[0] == a && v[1] == a;
+}
+
+}  // namespace detail
+}  // namespace torchslim
