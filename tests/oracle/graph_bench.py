@@ -6,10 +6,12 @@
   graph_bench.py ops DIR            DIR/op-NAME.pt: one small op repeated (a 64-token x 128 layer's sizes), for
                                     OpLatencyBenchmark
   graph_bench.py ops-time DIR THREADS  one line per "NAME<TAB>median us per op" in Python
-  graph_bench.py dw DIR             DIR/dw-C-H-S.pt: one 3x3 depthwise Conv2d (C channels, H x H input, stride S,
-                                    padding 1) per shape of MobileNetV2's at 224 x 224, dense and with half the
-                                    channels, for DepthwiseConvBenchmark
-  graph_bench.py dw-time DIR THREADS   one line per "C-H-S<TAB>median us" in Python at batch 1 """
+  graph_bench.py conv DIR           for MobileNetConvBenchmark, one file per convolution shape of MobileNetV2's at
+                                    224 x 224, dense and with half the channels: DIR/dw-C-H-S.pt, a 3x3 depthwise
+                                    Conv2d (C channels, H x H input, stride S, padding 1), and DIR/pw-I-O-H.pt, a 1x1
+                                    Conv2d (I -> O channels, H x H input)
+  graph_bench.py conv-time DIR THREADS   one line per "dw-C-H-S<TAB>median us" / "pw-I-O-H<TAB>median us" in Python
+                                    at batch 1 """
 import sys
 import time
 import warnings
@@ -147,26 +149,39 @@ def ops_time(directory, threads):
 
 
 # MobileNetV2's 3x3 depthwise convolutions at 224 x 224 (channels, input side, stride, count in the network),
-# each also with half its channels (what channel pruning at 0.5 leaves).
+# MobileNetV2's convolutions at 224 x 224, each also with half its channels (what channel pruning at 0.5 leaves):
+# 3x3 depthwise (channels, input side, stride, count) and 1x1 (in, out, input side, count).
 DEPTHWISE = [(32, 112, 1, 1), (96, 112, 2, 1), (144, 56, 1, 1), (144, 56, 2, 1), (192, 28, 1, 2), (192, 28, 2, 1),
              (384, 14, 1, 4), (576, 14, 1, 2), (576, 14, 2, 1), (960, 7, 1, 3)]
+POINTWISE = [(32, 16, 112, 1), (16, 96, 112, 1), (96, 24, 56, 1), (24, 144, 56, 2), (144, 24, 56, 1), (144, 32, 28, 1),
+             (32, 192, 28, 3), (192, 32, 28, 2), (192, 64, 14, 1), (64, 384, 14, 4), (384, 64, 14, 3), (384, 96, 14, 1),
+             (96, 576, 14, 3), (576, 96, 14, 2), (576, 160, 7, 1), (160, 960, 7, 3), (960, 160, 7, 2), (960, 320, 7, 1),
+             (320, 1280, 7, 1)]
 
 
-def depthwise_shapes():
-    return [(c // half, h, s) for c, h, s, _ in DEPTHWISE for half in (1, 2)]
+def conv_layers():
+    """(file name, module, input shape) per benchmarked convolution, dense and with half its channels."""
+    out = []
+    for c, h, s, _ in DEPTHWISE:
+        for k in (c, c // 2):
+            out.append((f"dw-{k}-{h}-{s}", nn.Conv2d(k, k, 3, s, 1, groups=k), (1, k, h, h)))
+    for i, o, h, _ in POINTWISE:
+        for a, b in ((i, o), (i // 2, o // 2)):
+            out.append((f"pw-{a}-{b}-{h}", nn.Conv2d(a, b, 1), (1, a, h, h)))
+    return out
 
 
-def dw(directory):
+def conv(directory):
     torch.manual_seed(0)
-    for c, h, s in depthwise_shapes():
-        torch.jit.script(nn.Conv2d(c, c, 3, s, 1, groups=c).eval()).save(f"{directory}/dw-{c}-{h}-{s}.pt")
+    for name, m, _ in conv_layers():
+        torch.jit.script(m.eval()).save(f"{directory}/{name}.pt")
 
 
-def dw_time(directory, threads):
+def conv_time(directory, threads):
     torch.set_num_threads(threads)
-    for c, h, s in depthwise_shapes():
-        m = torch.jit.load(f"{directory}/dw-{c}-{h}-{s}.pt").eval()
-        print(f"{c}-{h}-{s}\t{median_ms(m, torch.randn(1, c, h, h)) * 1e3:.2f}", flush=True)
+    for name, _, shape in conv_layers():
+        m = torch.jit.load(f"{directory}/{name}.pt").eval()
+        print(f"{name}\t{median_ms(m, torch.randn(*shape)) * 1e3:.2f}", flush=True)
 
 
 def fp32(directory, threads):
@@ -188,9 +203,9 @@ if __name__ == "__main__":
         ops(sys.argv[2])
     elif sys.argv[1] == "ops-time":
         ops_time(sys.argv[2], int(sys.argv[3]))
-    elif sys.argv[1] == "dw":
-        dw(sys.argv[2])
-    elif sys.argv[1] == "dw-time":
-        dw_time(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "conv":
+        conv(sys.argv[2])
+    elif sys.argv[1] == "conv-time":
+        conv_time(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit(__doc__)

@@ -16,10 +16,13 @@
 // the same OpenMP pool) when the product is large (kOneDnnWork): measured 1.1-1.9x faster than
 // OpenBLAS or the split at batch 16 and 128 of a 4096x4096 Linear, on one thread and two
 // (docs/benchmarks.md).
-// A batch-1 1x1 convolution that LibTorch leaves to its single-threaded "slow" conv2d is the same
-// product and takes the same split (slow_conv2d_kernel below), and a batch-1 3x3 depthwise
-// convolution, which LibTorch sends to oneDNN at a fixed cost of ~60-100 us a call, runs a direct
-// kernel on the NCHW planes instead (depthwise_conv.cpp, mkldnn_convolution_kernel below).
+// A batch-1 1x1 convolution is the same product, out[Cout, HW] = W[Cout, Cin] @ x[Cin, HW], and takes
+// the same split, whether LibTorch leaves it to its single-threaded "slow" conv2d (small inputs,
+// slow_conv2d_kernel below) or sends it to oneDNN (mkldnn_convolution_kernel), where each call
+// pays a fixed ~80-150 us for reorders and primitive setup: 33 MobileNetV2 1x1 shapes, dense and
+// halved, took 3.7-5.3 ms through the split against 7.3-11.7 ms as LibTorch runs them (2 threads).
+// A batch-1 3x3 depthwise convolution, which LibTorch also sends to oneDNN, runs a direct kernel
+// on the NCHW planes instead (depthwise_conv.cpp).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <memory>
@@ -62,7 +65,7 @@ bool routable(const at::Tensor& a, const at::Tensor& b) {
 
 // out[m,n] = beta * bias + alpha * a[m,k] @ b[k,n]; bias is expanded to [m,n], or undefined with beta = 0.
 void product(const at::Tensor& out, const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b,
-             const at::Scalar& beta, const at::Scalar& alpha) {
+             const at::Scalar& beta, const at::Scalar& alpha, bool wide = false) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   const int64_t work = m * n * k;
   const int threads = at::get_num_threads();
@@ -95,7 +98,7 @@ void product(const at::Tensor& out, const at::Tensor& bias, const at::Tensor& a,
   }
   // Enough rows: one contiguous block of rows per thread. Few rows: blocks of columns, so that each
   // thread reads only its part of b (the weight) — the case of small batches through a big layer.
-  const bool by_rows = m >= 4 * static_cast<int64_t>(threads);
+  const bool by_rows = m >= 4 * static_cast<int64_t>(threads) && !(wide && n >= 16 * m);
   const int dim = by_rows ? 0 : 1;
   const int64_t extent = by_rows ? m : n;
   at::parallel_for(0, extent, (extent + threads - 1) / threads, [&](int64_t begin, int64_t end) {
@@ -162,6 +165,28 @@ at::Tensor mm_kernel(const at::Tensor& a, const at::Tensor& b) {
   return out;
 }
 
+// out[Cout, HW] = W[Cout, Cin] @ x[Cin, HW] (+ bias) for a batch-1 1x1 convolution (the caller
+// checked kernel, stride and padding): through the split above, by blocks of columns (pixels) when
+// there are many more pixels than output channels. Undefined when the tensors do not fit, or when
+// the product is below min_work multiply-adds.
+at::Tensor pointwise_product(const at::Tensor& self, const at::Tensor& weight, const std::optional<at::Tensor>& bias,
+                             int64_t min_work) {
+  const bool has_bias = bias.has_value() && bias->defined();
+  if (!(is_dense_float(self) && is_dense_float(weight) && self.dim() == 4 && self.size(0) == 1 &&
+        weight.dim() == 4 && weight.size(1) == self.size(1) && self.is_contiguous() && weight.is_contiguous() &&
+        (!has_bias || (is_dense_float(*bias) && bias->dim() == 1 && bias->size(0) == weight.size(0))))) {
+    return at::Tensor();
+  }
+  const int64_t cout = weight.size(0), cin = self.size(1), h = self.size(2), w = self.size(3);
+  if (cout * cin * h * w < min_work) return at::Tensor();
+  at::Tensor out = at::empty({1, cout, h, w}, self.options().memory_format(at::MemoryFormat::Contiguous));
+  at::Tensor o = out.view({cout, h * w});
+  at::Tensor b = has_bias ? bias->view({cout, 1}).expand({cout, h * w}) : at::Tensor();
+  product(o, b, weight.view({cout, cin}), self.view({cin, h * w}), at::Scalar(has_bias ? 1.0f : 0.0f),
+          at::Scalar(1.0f), /*wide=*/true);
+  return out;
+}
+
 // A batch-1 1x1 convolution (stride 1, no padding) whose input is too small for LibTorch to send to
 // oneDNN (at most 20,480 elements, ConvParams::use_mkldnn) runs as LibTorch's "slow" conv2d: one
 // single-threaded OpenBLAS GEMM, out[Cout, HW] = W[Cout, Cin] @ x[Cin, HW]. Channel pruning makes
@@ -171,31 +196,27 @@ at::Tensor slow_conv2d_kernel(const at::Tensor& self, const at::Tensor& weight, 
                               const std::optional<at::Tensor>& bias, c10::SymIntArrayRef stride,
                               c10::SymIntArrayRef padding) {
   const bool pointwise = pair_is(kernel_size, 1) && pair_is(stride, 1) && pair_is(padding, 0);
-  const bool has_bias = bias.has_value() && bias->defined();
-  if (pointwise && is_dense_float(self) && is_dense_float(weight) && self.dim() == 4 && self.size(0) == 1 &&
-      weight.dim() == 4 && weight.size(1) == self.size(1) && self.is_contiguous() && weight.is_contiguous() &&
-      (!has_bias || (is_dense_float(*bias) && bias->dim() == 1 && bias->size(0) == weight.size(0))) &&
-      at::get_num_threads() > 1 && !at::in_parallel_region()) {
-    const int64_t cout = weight.size(0), cin = self.size(1), h = self.size(2), w = self.size(3);
-    if (cout * cin * h * w >= kParallelWork) {
-      at::Tensor out = at::empty({1, cout, h, w}, self.options().memory_format(at::MemoryFormat::Contiguous));
-      at::Tensor o = out.view({cout, h * w});
-      at::Tensor b = has_bias ? bias->view({cout, 1}).expand({cout, h * w}) : at::Tensor();
-      product(o, b, weight.view({cout, cin}), self.view({cin, h * w}), at::Scalar(has_bias ? 1.0f : 0.0f),
-              at::Scalar(1.0f));
-      return out;
-    }
+  if (pointwise && at::get_num_threads() > 1 && !at::in_parallel_region()) {
+    at::Tensor out = pointwise_product(self, weight, bias, kParallelWork);
+    if (out.defined()) return out;
   }
   return at::cpu::_slow_conv2d_forward_symint(self, weight, kernel_size, bias, stride, padding);
 }
 
-// LibTorch runs every CPU depthwise convolution as aten::mkldnn_convolution (oneDNN). A batch-1 3x3
-// one (padding 1, stride 1 or 2) runs the direct kernel instead; everything else is oneDNN as before.
+// LibTorch runs every CPU depthwise convolution, and at two threads or more every 1x1 convolution
+// whose input has more than 20,480 elements, as aten::mkldnn_convolution (oneDNN). A batch-1 3x3
+// depthwise one (padding 1, stride 1 or 2) runs the direct kernel instead, and a batch-1 1x1 one
+// (stride 1, no padding, NCHW) the product above; everything else is oneDNN as before.
 at::Tensor mkldnn_convolution_kernel(const at::Tensor& self, const at::Tensor& weight,
                                      const std::optional<at::Tensor>& bias, c10::SymIntArrayRef padding,
                                      c10::SymIntArrayRef stride, c10::SymIntArrayRef dilation, c10::SymInt groups) {
   if (detail::direct_depthwise_applies(self, weight, bias, padding, stride, dilation, groups)) {
     return detail::direct_depthwise(self, weight, bias.has_value() ? *bias : at::Tensor(), stride[0].expect_int());
+  }
+  if (groups == 1 && weight.dim() == 4 && weight.size(2) == 1 && weight.size(3) == 1 && pair_is(stride, 1) &&
+      pair_is(padding, 0) && pair_is(dilation, 1) && !at::in_parallel_region()) {
+    at::Tensor out = pointwise_product(self, weight, bias, 0);
+    if (out.defined()) return out;
   }
   return at::compositeexplicitautograd::mkldnn_convolution_symint(self, weight, bias, padding, stride, dilation,
                                                                   std::move(groups));

@@ -130,13 +130,16 @@ TS_TEST(parallel_gemm_can_be_turned_off_and_on) {
   torchslim::set_parallel_gemm(was);
 }
 
-// Batch-1 1x1 convolutions LibTorch leaves to its single-threaded "slow" conv2d (inputs of at most
-// 20,480 elements) give the same outputs and gradients through the split; other convolutions are
-// LibTorch's own.
+// Batch-1 1x1 convolutions give the same outputs and gradients through the split, both those
+// LibTorch leaves to its single-threaded "slow" conv2d (inputs of at most 20,480 elements) and those
+// it sends to oneDNN (larger inputs at two threads; split by pixels where there are many more
+// pixels than output channels); other convolutions (strided, 3x3, batch 2, channels_last) are LibTorch's own.
 TS_TEST(parallel_gemm_pointwise_conv_matches_libtorch) {
   on_one_and_two_threads([&] {
     for (auto shape : std::vector<std::vector<int64_t>>{{48, 288, 14, 14}, {80, 480, 7, 7}, {16, 96, 28, 28},
-                                                        {3, 5, 4, 4}, {160, 960, 7, 7}}) {
+                                                        {3, 5, 4, 4}, {160, 960, 7, 7}, {16, 96, 112, 112},
+                                                        {32, 16, 56, 56}, {144, 24, 28, 28}, {576, 96, 14, 14},
+                                                        {7, 3, 61, 67}}) {
       const int64_t cin = shape[0], cout = shape[1], h = shape[2], w = shape[3];
       at::Tensor x = at::randn({1, cin, h, w});
       at::Tensor weight = at::randn({cout, cin, 1, 1}), bias = at::randn({cout});
@@ -145,11 +148,15 @@ TS_TEST(parallel_gemm_pointwise_conv_matches_libtorch) {
       compare([&] { return at::conv2d(x, weight); });
       compare([&] { return at::conv2d(x, weight, bias, 2); });                 // strided: LibTorch's
       compare([&] { return at::conv2d(x, weight3, bias, 1, 1); });  // 3x3: LibTorch's
+      compare([&] { return at::conv2d(x.contiguous(at::MemoryFormat::ChannelsLast), weight, bias); });
+      compare([&] { return at::conv2d(at::cat({x, x}), weight, bias); });     // batch 2
     }
-    // gradients through a routed conv
-    at::Tensor x0 = at::randn({1, 64, 14, 14}), w0 = at::randn({256, 64, 1, 1}), b0 = at::randn({256});
-    auto conv = [](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) { return at::conv2d(x, w, b); };
-    compare_all([&] { return square_sum_grads(conv, x0, w0, b0); });
+    // gradients through a routed conv, small (slow conv2d) and large (oneDNN at two threads)
+    for (int64_t hw : {14, 28}) {
+      at::Tensor x0 = at::randn({1, 64, hw, hw}), w0 = at::randn({256, 64, 1, 1}), b0 = at::randn({256});
+      auto conv = [](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) { return at::conv2d(x, w, b); };
+      compare_all([&] { return square_sum_grads(conv, x0, w0, b0); });
+    }
   });
 }
 
