@@ -1,10 +1,11 @@
 """Trained versions of the real models of real_models.py, so int8's top-1 retention is measured on models whose
 logits have margins (random-init ones have almost none; no pretrained weights can be downloaded here).
 
-  trained_models.py train DIR [NAME...] [--budget SECONDS] [--label-smoothing S] [--weight-decay W]
+  trained_models.py train DIR [NAME...] [--budget SECONDS] [--label-smoothing S] [--weight-decay W] [--seed N]
         trains each model (or those named) for SECONDS of wall time (default 150) with Adam (cross-entropy with label
         smoothing S, default 0; torchvision's EfficientNet recipe uses 0.1), or AdamW with decoupled weight decay W
-        when W > 0 (default 0), and saves, per model:
+        when W > 0 (default 0), from seed N (default 1: the weights' initialisation; N - 1 shuffles the batches),
+        and saves, per model:
         DIR/NAME.script.pt and DIR/NAME.trace.pt (CNNs; the same weights scripted and traced),
         DIR/NAME.pt (bert, lstm: one file; transformer: .pt scripted and .trace.pt traced),
         DIR/NAME.data.pt  {'x', 'y'}: 256 training rows (calibration),
@@ -164,12 +165,12 @@ def logits(m, x, batch=200):
     return torch.cat(outs).float()
 
 
-def train(directory, names, budget, label_smoothing=0.0, weight_decay=0.0):
+def train(directory, names, budget, label_smoothing=0.0, weight_decay=0.0, seed=1):
     os.makedirs(directory, exist_ok=True)
     fmnist = None
     for name in names:
         t0 = time.time()
-        torch.manual_seed(1)
+        torch.manual_seed(seed)
         if name in CNNS:
             size = SIZE.get(name, 32)
             if fmnist is None or fmnist[0] != size:
@@ -184,7 +185,8 @@ def train(directory, names, budget, label_smoothing=0.0, weight_decay=0.0):
             tx, ty = synthetic(name, torch.Generator().manual_seed(4), N_EVAL + 200)
             held = (tx[:N_EVAL], ty[:N_EVAL])
             m = sequence_model(name)
-        steps = fit(m, x, y, budget, lr=LR.get(name, 1e-3), label_smoothing=label_smoothing, weight_decay=weight_decay)
+        steps = fit(m, x, y, budget, lr=LR.get(name, 1e-3), seed=seed - 1, label_smoothing=label_smoothing,
+                    weight_decay=weight_decay)
         with torch.no_grad():
             if name in CNNS:
                 files = {"script": torch.jit.script(m), "trace": torch.jit.trace(m, calib[0][:2], check_trace=False)}
@@ -201,7 +203,8 @@ def train(directory, names, budget, label_smoothing=0.0, weight_decay=0.0):
         out = logits(m, held[0])
         top2 = out.topk(2, 1).values
         gap = ((top2[:, 0] - top2[:, 1]) / (out.max(1).values - out.min(1).values)).median()
-        print(json.dumps({"model": name, "steps": steps, "label_smoothing": label_smoothing, "weight_decay": weight_decay,
+        print(json.dumps({"model": name, "seed": seed, "steps": steps, "label_smoothing": label_smoothing,
+                          "weight_decay": weight_decay,
                           "train_s": round(time.time() - t0, 1),
                           "fp32_accuracy": float((out.argmax(1) == held[1]).float().mean()),
                           "median_top1_gap_of_range": float(gap),
@@ -321,7 +324,12 @@ if __name__ == "__main__":
             i = args.index("--weight-decay")
             decay = float(args[i + 1])
             del args[i:i + 2]
-        train(args[1], args[2:] or list(CNNS + SEQUENCE), budget, smoothing, decay)
+        seed = 1
+        if "--seed" in args:
+            i = args.index("--seed")
+            seed = int(args[i + 1])
+            del args[i:i + 2]
+        train(args[1], args[2:] or list(CNNS + SEQUENCE), budget, smoothing, decay, seed)
     elif args[0] == "small":
         small(args[1], int(args[3]) if len(args) > 3 and args[2] == "--steps" else 300)
     elif args[0] == "eval":
