@@ -19,8 +19,9 @@
 // A batch-1 1x1 convolution is the same product, out[Cout, HW] = W[Cout, Cin] @ x[Cin, HW], and takes
 // the same split, whether LibTorch leaves it to its single-threaded "slow" conv2d (small inputs,
 // slow_conv2d_kernel below) or sends it to oneDNN (mkldnn_convolution_kernel), where each call
-// pays a fixed ~80-150 us for reorders and primitive setup: 33 MobileNetV2 1x1 shapes, dense and
-// halved, took 3.7-5.3 ms through the split against 7.3-11.7 ms as LibTorch runs them (2 threads).
+// pays a fixed ~80-150 us for reorders and primitive setup: MobileNetV2's 34 1x1 convs at 224x224 take
+// 4.3 ms dense and 1.4 ms with half the channels through the split, against 6.3 and 3.1 ms as LibTorch
+// runs them (2 threads; MobileNetConvBenchmark, docs/benchmarks.md).
 // A batch-1 3x3 depthwise convolution, which LibTorch also sends to oneDNN, runs a direct kernel
 // on the NCHW planes instead (depthwise_conv.cpp).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
