@@ -36,6 +36,12 @@ class KeepFloatTest {
                     () -> Quantize.keepFloatPaths(model, List.of("SqueezeExcite")));
             assertTrue(e.getMessage().contains("SqueezeExcite"), e.getMessage());
             assertEquals(List.of("stem.0", "block", "fc"), AccuracyAwareInt8.blocks(model));
+            // what the search narrows a block to: the MBConv's expand, depthwise, squeeze-excitation, project parts
+            assertEquals(List.of("block.block.0", "block.block.1", "block.block.2", "block.block.3"),
+                    AccuracyAwareInt8.subBlocks(model, "block"));
+            assertEquals(List.of("block.block.2.fc1", "block.block.2.fc2"),
+                    AccuracyAwareInt8.subBlocks(model, "block.block.2"));
+            assertEquals(List.of(), AccuracyAwareInt8.subBlocks(model, "fc"));
         }
     }
 

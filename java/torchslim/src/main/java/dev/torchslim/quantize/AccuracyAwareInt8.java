@@ -22,8 +22,11 @@ import org.slf4j.LoggerFactory;
  * Compressor's accuracy-driven tuning: quantize everything; if the int8 model's top-1 class agrees
  * with the fp32 model's on fewer than {@code minAgreement} of the check rows, measure each candidate
  * block's sensitivity (the agreement with only that block kept in float), then keep blocks in float,
- * most sensitive first, until the agreement holds. Costs one static int8 per candidate plus one per
- * block kept in float.
+ * most sensitive first, until the agreement holds; then narrow the choice: each chosen block goes back
+ * into int8 if the floor holds without it, and one that must stay is split into its sub-blocks (its
+ * children, containers opened, that hold a Conv or Linear: an MBConv's expand, depthwise,
+ * squeeze-excitation and project parts), each put back into int8 where the floor holds. Costs one
+ * static int8 per candidate, one per block kept in float, and one per narrowing attempt.
  *
  * <p>Candidates by default are the model's blocks: the root's children, with {@code Sequential},
  * {@code ModuleList} and {@code ModuleDict} containers opened, that hold a Conv or Linear (ResNet's
@@ -129,9 +132,120 @@ public final class AccuracyAwareInt8 {
             if (current == null) {
                 current = trial(model, config, calibration, check, want, fixed, trials);
             }
+            if (current.agreement >= minAgreement) {
+                Narrowed n = narrow(model, config, calibration, check, want, minAgreement, fixed, bestFloat, current,
+                        trials);
+                current = n.trial;
+                bestFloat = n.keptFloat;
+            }
             return new Result(current.model, bestFloat, current.agreement, full, sensitivity, trials[0],
                     current.agreement >= minAgreement);
         }
+    }
+
+    private record Narrowed(Trial trial, List<String> keptFloat) {}
+
+    /**
+     * The greedy pass keeps whole blocks in float, most sensitive first, and may keep more than the floor needs.
+     * Each block it chose, the last chosen first, is put back into int8 if the floor still holds without it; a block
+     * that must stay and has two or more sub-blocks (its children, containers opened, that hold a Conv or Linear) is
+     * replaced by them, and each of those is put back into int8 in turn where the floor holds. The fixed modules are
+     * never touched. One static int8 per attempt.
+     */
+    private static Narrowed narrow(ScriptModel model, Int8StaticConfig config, List<Tensor> calibration,
+            List<Tensor> check, Tensor want, double minAgreement, List<String> fixed, List<String> chosen, Trial met,
+            int[] trials) {
+        List<String> kept = new ArrayList<>(chosen);
+        Trial best = met;
+        List<String> order = new ArrayList<>(chosen.subList(fixed.size(), chosen.size()));
+        java.util.Collections.reverse(order);
+        for (String block : order) {
+            Trial t = without(model, config, calibration, check, want, minAgreement, kept, block, trials);
+            if (t != null) {
+                best.model.close();
+                best = t;
+                kept.remove(block);
+                continue;
+            }
+            List<String> parts = subBlocks(model, block);
+            if (parts.size() < 2) {
+                continue;
+            }
+            List<String> split = new ArrayList<>(kept);
+            split.addAll(split.indexOf(block), parts);
+            split.remove(block);
+            for (String part : parts) {
+                Trial p = without(model, config, calibration, check, want, minAgreement, split, part, trials);
+                if (p != null) {
+                    best.model.close();
+                    best = p;
+                    split.remove(part);
+                    kept = split;
+                }
+            }
+        }
+        LOG.info("  narrowed to float {}: agreement {}", kept, best.agreement);
+        return new Narrowed(best, List.copyOf(kept));
+    }
+
+    /**
+     * The trial with path put back into int8, if it keeps the floor; null if not (its model closed) or if LibTorch's
+     * passes refuse that split (a scripted module's sibling of the same class left in float: "... is not compatible
+     * with the type ...").
+     */
+    private static Trial without(ScriptModel model, Int8StaticConfig config, List<Tensor> calibration, List<Tensor> check,
+            Tensor want, double minAgreement, List<String> kept, String path, int[] trials) {
+        List<String> rest = new ArrayList<>(kept);
+        rest.remove(path);
+        Trial t;
+        try {
+            t = trial(model, config, calibration, check, want, rest, trials);
+        } catch (RuntimeException e) {
+            LOG.info("  {} back in int8: not possible ({})", path, e.getMessage());
+            return null;
+        }
+        LOG.info("  {} back in int8: agreement {}", path, t.agreement);
+        if (t.agreement >= minAgreement) {
+            return t;
+        }
+        t.model.close();
+        return null;
+    }
+
+    /**
+     * The sub-blocks of a module: its children, containers opened, that hold a Conv or Linear.
+     *
+     * @param model the model
+     * @param path a module path
+     * @return sub-block paths, in module order (empty for a leaf)
+     */
+    public static List<String> subBlocks(ScriptModel model, String path) {
+        Map<String, String> modules = model.modules();
+        List<String> out = new ArrayList<>();
+        for (String p : modules.keySet()) {
+            if (!p.startsWith(path + ".") || !openedBelow(modules, parent(p), path)) {
+                continue;
+            }
+            if (!CONTAINERS.contains(Quantize.simpleName(modules.get(p))) && weighted(modules, p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Whether every module from path up to (not including) root is a container; true for root itself. */
+    private static boolean openedBelow(Map<String, String> modules, String path, String root) {
+        for (String p = path; !p.equals(root); p = parent(p)) {
+            if (p.isEmpty() || !CONTAINERS.contains(Quantize.simpleName(modules.get(p)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean weighted(Map<String, String> modules, String path) {
+        return modules.entrySet().stream().anyMatch(e -> (e.getKey().equals(path) || e.getKey().startsWith(path + "."))
+                && isWeighted(Quantize.simpleName(e.getValue())));
     }
 
     /**
@@ -144,26 +258,15 @@ public final class AccuracyAwareInt8 {
         Map<String, String> modules = model.modules();
         List<String> out = new ArrayList<>();
         for (String path : modules.keySet()) {
-            if (path.isEmpty() || !opened(modules, parent(path))) {
+            if (path.isEmpty() || !openedBelow(modules, parent(path), "")) {
                 continue;
             }
             boolean container = CONTAINERS.contains(Quantize.simpleName(modules.get(path)));
-            boolean weighted = modules.entrySet().stream().anyMatch(e -> (e.getKey().equals(path)
-                    || e.getKey().startsWith(path + ".")) && isWeighted(Quantize.simpleName(e.getValue())));
-            if (!container && weighted) {
+            if (!container && weighted(modules, path)) {
                 out.add(path);
             }
         }
         return out;
-    }
-
-    private static boolean opened(Map<String, String> modules, String path) {
-        for (String p = path; !p.isEmpty(); p = parent(p)) {
-            if (!CONTAINERS.contains(Quantize.simpleName(modules.get(p)))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isWeighted(String type) {
