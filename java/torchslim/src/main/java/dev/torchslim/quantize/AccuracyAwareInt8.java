@@ -161,31 +161,32 @@ public final class AccuracyAwareInt8 {
         java.util.Collections.reverse(order);
         for (String block : order) {
             Trial t = without(model, config, calibration, check, want, minAgreement, kept, block, trials);
+            List<String> parts = t == null ? subBlocks(model, block) : List.of();
             if (t != null) {
-                best.model.close();
-                best = t;
+                best = replace(best, t);
                 kept.remove(block);
-                continue;
-            }
-            List<String> parts = subBlocks(model, block);
-            if (parts.size() < 2) {
-                continue;
-            }
-            List<String> split = new ArrayList<>(kept);
-            split.addAll(split.indexOf(block), parts);
-            split.remove(block);
-            for (String part : parts) {
-                Trial p = without(model, config, calibration, check, want, minAgreement, split, part, trials);
-                if (p != null) {
-                    best.model.close();
-                    best = p;
-                    split.remove(part);
-                    kept = split;
+            } else if (parts.size() >= 2) {
+                List<String> split = new ArrayList<>(kept);
+                split.addAll(split.indexOf(block), parts);
+                split.remove(block);
+                for (String part : parts) {
+                    Trial p = without(model, config, calibration, check, want, minAgreement, split, part, trials);
+                    if (p != null) {
+                        best = replace(best, p);
+                        split.remove(part);
+                        kept = split;
+                    }
                 }
             }
         }
         LOG.info("  narrowed to float {}: agreement {}", kept, best.agreement);
         return new Narrowed(best, List.copyOf(kept));
+    }
+
+    /** Closes the previous best trial's model and returns the new one. */
+    private static Trial replace(Trial previous, Trial better) {
+        previous.model.close();
+        return better;
     }
 
     /**
