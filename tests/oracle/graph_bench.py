@@ -148,7 +148,6 @@ def ops_time(directory, threads):
         print(f"{name}\t{median_ms(m, x) * 1e3 / OP_REPEATS:.3f}", flush=True)
 
 
-# MobileNetV2's 3x3 depthwise convolutions at 224 x 224 (channels, input side, stride, count in the network),
 # MobileNetV2's convolutions at 224 x 224, each also with half its channels (what channel pruning at 0.5 leaves):
 # 3x3 depthwise (channels, input side, stride, count) and 1x1 (in, out, input side, count).
 DEPTHWISE = [(32, 112, 1, 1), (96, 112, 2, 1), (144, 56, 1, 1), (144, 56, 2, 1), (192, 28, 1, 2), (192, 28, 2, 1),

@@ -303,35 +303,29 @@ def python_int8(ref_file, data_file, eval_file, observer="minmax", out_file=None
     print(json.dumps(result))
 
 
+def take_option(args, flag, default, cast):
+    """The value after flag in args, cast (removing both from args), or default when flag is absent."""
+    if flag not in args:
+        return default
+    i = args.index(flag)
+    value = cast(args[i + 1])
+    del args[i:i + 2]
+    return value
+
+
 if __name__ == "__main__":
     torch.set_num_threads(THREADS)
     args = sys.argv[1:]
     if not args:
         sys.exit(__doc__)
     if args[0] == "train":
-        budget = 150.0
-        if "--budget" in args:
-            i = args.index("--budget")
-            budget = float(args[i + 1])
-            del args[i:i + 2]
-        smoothing = 0.0
-        if "--label-smoothing" in args:
-            i = args.index("--label-smoothing")
-            smoothing = float(args[i + 1])
-            del args[i:i + 2]
-        decay = 0.0
-        if "--weight-decay" in args:
-            i = args.index("--weight-decay")
-            decay = float(args[i + 1])
-            del args[i:i + 2]
-        seed = 1
-        if "--seed" in args:
-            i = args.index("--seed")
-            seed = int(args[i + 1])
-            del args[i:i + 2]
+        budget = take_option(args, "--budget", 150.0, float)
+        smoothing = take_option(args, "--label-smoothing", 0.0, float)
+        decay = take_option(args, "--weight-decay", 0.0, float)
+        seed = take_option(args, "--seed", 1, int)
         train(args[1], args[2:] or list(CNNS + SEQUENCE), budget, smoothing, decay, seed)
     elif args[0] == "small":
-        small(args[1], int(args[3]) if len(args) > 3 and args[2] == "--steps" else 300)
+        small(args[1], take_option(args, "--steps", 300, int))
     elif args[0] == "eval":
         evaluate(*args[1:6])
     elif args[0] == "python-int8":
