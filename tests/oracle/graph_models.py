@@ -11,7 +11,8 @@
                                 {"quantized_ops": n, "params": n} of the loaded graph
 Models: resnet (user-written residual CNN, scripted), depthwise (torchvision MobileNetV2 inverted residual
 blocks, traced), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoderLayer classifier, traced),
-mbconv (EfficientNet MBConv with StochasticDepth, scripted; no Python int8 reference: quantize_jit refuses it)."""
+mbconv (EfficientNet MBConv with StochasticDepth, scripted; no Python int8 reference: quantize_jit refuses it),
+features (residual MLP blocks on [batch, 6, 16] input features, scripted; fp32 reference only: a pruning model)."""
 import json
 import sys
 import types
@@ -108,6 +109,24 @@ class MbConvNet(nn.Module):
         return self.fc(torch.flatten(self.pool(self.block(self.stem(x))), 1))
 
 
+class FeatureResidual(nn.Module):
+    """Residual MLP blocks on the input features themselves (no embedding or projection first): the
+    residual stream starts at the model input, so its channels leave by selecting input features."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.fc2 = nn.Linear(32, 16)
+        self.fc3 = nn.Linear(16, 32)
+        self.fc4 = nn.Linear(32, 16)
+        self.head = nn.Linear(16, 6)
+
+    def forward(self, x):
+        x = x + self.fc2(torch.relu(self.fc1(x)))
+        x = x + self.fc4(torch.relu(self.fc3(x)))
+        return self.head(x.mean(1))
+
+
 def build(name):
     torch.manual_seed(7)
     if name == "resnet":
@@ -118,6 +137,8 @@ def build(name):
         m, shape, classes, how = MbConvNet(), (3, 16, 16), 10, "script"
     elif name == "lstm":
         m, shape, classes, how = LstmClassifier(), (10, 12), 5, "script"
+    elif name == "features":
+        m, shape, classes, how = FeatureResidual(), (6, 16), 6, "script"
     else:
         m, shape, classes, how = TransformerClassifier(), (8, 16), 6, "trace"
     m.eval()
@@ -132,7 +153,7 @@ def build(name):
     return m, shape, classes, how
 
 
-NAMES = ["resnet", "depthwise", "lstm", "transformer", "mbconv"]
+NAMES = ["resnet", "depthwise", "lstm", "transformer", "mbconv", "features"]
 
 
 def make(directory):
@@ -151,6 +172,8 @@ def make(directory):
         torch.save({"x": calib, "y": y}, f"{directory}/{name}.data.pt")
         with torch.no_grad():
             np.save(f"{directory}/{name}.ref.npy", ts(x).numpy())
+            if name == "features":  # a pruning model: no quantization references
+                continue
             if name != "mbconv":
                 dyn = quantize_dynamic_jit(torch.jit.load(f"{directory}/{name}.pt"), {"": default_dynamic_qconfig})
                 np.save(f"{directory}/{name}.dynamic.npy", dyn(x).numpy())

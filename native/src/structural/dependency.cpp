@@ -17,18 +17,90 @@ DependencyGraph::DependencyGraph(torch::jit::Module module, std::shared_ptr<torc
                                  const std::vector<at::Tensor>& inputs)
     : module_(std::move(module)), graph_(std::move(graph)) {
   probe_shapes(inputs);
-  // The model's inputs: their channels belong to the caller.
+  std::vector<int64_t> dims;  // per forward argument: the dim that holds its channels, -1 untracked
+  for (size_t i = 1; i < graph_->inputs().size(); ++i) {
+    auto* s = shape(graph_->inputs()[i]);
+    dims.push_back(s && !s->empty() ? input_channel_dim(graph_->inputs()[i], s->size()) : -1);
+  }
+  build(dims);
+  // A three-dim floating input whose guessed dim stays fixed (read through a transpose first, as a
+  // traced nn.MultiheadAttention does): its channels may be the other candidate, [batch, tokens,
+  // features] against [batch, channels, length]. Keep whichever lets them leave.
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const Value* v = graph_->inputs()[i + 1];
+    auto* s = shape(v);
+    if (!s || s->size() != 3 || !floating_.count(v) || input_free(i)) continue;
+    auto other = dims;
+    other[i] = dims[i] == 1 ? 2 : 1;
+    build(other);
+    if (input_free(i))
+      dims = other;
+    else
+      build(dims);
+  }
+}
+
+void DependencyGraph::build(const std::vector<int64_t>& dims) {
+  channels_.clear();
+  lists_.clear();
+  parent_.clear();
+  reason_.clear();
+  uses_.clear();
+  edits_.clear();
+  inputs_.clear();
+  deferred_.clear();
+  unhandled_.clear();
+  // The model's inputs: their channels belong to the caller, unless a layer's channels join them.
   for (size_t i = 1; i < graph_->inputs().size(); ++i) {
     const Value* v = graph_->inputs()[i];
-    auto* s = shape(v);
-    if (!s || s->empty()) continue;
-    int64_t dim = s->size() >= 3 ? 1 : static_cast<int64_t>(s->size()) - 1;
-    Channels c{dim, fresh((*s)[dim])};
-    fix(c.el, "model input");
+    if (dims[i - 1] < 0) continue;
+    int64_t dim = dims[i - 1];
+    Channels c{dim, fresh((*shape(v))[dim])};
+    if (floating_.count(v))
+      inputs_.push_back({i - 1, dim, c.el});
+    else
+      fix(c.el, "model input");
     set(v, c);
   }
   for (Node* n : graph_->nodes()) visit(n);
   for (const Value* v : graph_->outputs()) fix_value(v, "model output");
+  for (const auto& [v, d] : deferred_)
+    if (d.pending > 0) fix(d.el, d.reason);
+  settle_inputs();
+}
+
+bool DependencyGraph::input_free(size_t input) {
+  for (const auto& in : inputs_)
+    if (in.input == input)
+      for (int64_t e : in.el)
+        if (!fixed(e)) return true;
+  return false;
+}
+
+int64_t DependencyGraph::input_channel_dim(const Value* v, size_t rank) {
+  if (rank < 3) return static_cast<int64_t>(rank) - 1;
+  // [batch, tokens, features] read by a Linear or a LayerNorm: the features. Otherwise NC...: dim 1.
+  for (const torch::jit::Use& u : v->uses()) {
+    auto k = u.user->kind();
+    if (u.offset == 0 && (k == c10::aten::linear || k == c10::aten::layer_norm || k == c10::aten::matmul))
+      return static_cast<int64_t>(rank) - 1;
+  }
+  return 1;
+}
+
+void DependencyGraph::settle_inputs() {
+  // Computed by a layer: a producer use of a weight of two dims or more (conv, linear, embedding),
+  // not only a norm's scale or a bias.
+  std::set<std::string> weights;
+  for (const auto& p : module_.named_parameters(true))
+    if (p.value.dim() >= 2) weights.insert(p.name);
+  std::set<int64_t> computed;
+  for (const auto& u : uses_)
+    if (u.producer && weights.count(u.param))
+      for (int64_t e : u.el) computed.insert(find(e));
+  for (const auto& in : inputs_)
+    for (int64_t e : in.el)
+      if (!computed.count(find(e))) fix({e}, "model input");
 }
 
 void DependencyGraph::probe_shapes(const std::vector<at::Tensor>& inputs) {
@@ -42,8 +114,10 @@ void DependencyGraph::probe_shapes(const std::vector<at::Tensor>& inputs) {
       if (out->type()->cast<c10::TensorType>()) originals.push_back(out);
   auto values = graph::run_returning(module_, *graph_, inputs, originals);
   for (size_t i = 0; i < originals.size(); ++i)
-    if (values[i].isTensor() && values[i].toTensor().defined())
+    if (values[i].isTensor() && values[i].toTensor().defined()) {
       shapes_[originals[i]] = values[i].toTensor().sizes().vec();
+      if (values[i].toTensor().is_floating_point()) floating_.insert(originals[i]);
+    }
 }
 
 const std::vector<int64_t>* DependencyGraph::shape(const Value* v) const {
@@ -150,6 +224,15 @@ void DependencyGraph::use(const std::string& param, int64_t dim, std::vector<int
 void DependencyGraph::edit_int(Node* node, size_t input, int64_t list_index, std::vector<int64_t> el,
                                int64_t factor) {
   edits_.push_back({node, input, list_index, std::move(el), factor});
+}
+
+void DependencyGraph::defer_fix(const Value* v, std::vector<int64_t> el, std::string reason, int64_t pending) {
+  deferred_[v] = {std::move(el), std::move(reason), pending};
+}
+
+void DependencyGraph::vouch(const Value* v) {
+  auto it = deferred_.find(v);
+  if (it != deferred_.end()) --it->second.pending;
 }
 
 std::string DependencyGraph::where(const Node* n) {

@@ -46,6 +46,16 @@ struct IntEdit {
   int64_t factor;
 };
 
+/// A model input's channels. They leave by selection: the pruned forward starts with an
+/// aten::index_select of the kept indices, so callers keep passing the original shape. Only a floating
+/// input whose channels join channels a layer computes (a residual stream that starts at the input,
+/// as in an encoder fed features directly) has elements left free; the rest are fixed ("model input").
+struct InputChannels {
+  size_t input;  // 0 = the forward's first argument
+  int64_t dim;
+  std::vector<int64_t> el;
+};
+
 class DependencyGraph {
  public:
   /// Analyses module's forward (which must already be inlined and in eval form) on inputs.
@@ -69,6 +79,10 @@ class DependencyGraph {
   std::optional<std::string> param_path(const torch::jit::Value* v) const;
   void use(const std::string& param, int64_t dim, std::vector<int64_t> el, bool producer, bool norm_scale = false);
   void edit_int(torch::jit::Node* node, size_t input, int64_t list_index, std::vector<int64_t> el, int64_t factor);
+  /// Fixes el for reason once the graph is walked, unless each of v's `pending` uses is vouched for
+  /// (vouch) by the handler that reads it: a channel count read at run time that only sizes views.
+  void defer_fix(const torch::jit::Value* v, std::vector<int64_t> el, std::string reason, int64_t pending);
+  void vouch(const torch::jit::Value* v);
   /// "aten::foo in layer1.0.conv1" for messages.
   static std::string where(const torch::jit::Node* n);
 
@@ -77,6 +91,7 @@ class DependencyGraph {
   bool fixed(int64_t e);
   const std::vector<ParamUse>& uses() const { return uses_; }
   const std::vector<IntEdit>& edits() const { return edits_; }
+  const std::vector<InputChannels>& inputs() const { return inputs_; }
   /// count of fixed elements per reason; ops without a handler that only fixed channels appear with 0
   std::map<std::string, int64_t> fixed_reasons();
   torch::jit::Module& module() { return module_; }
@@ -84,16 +99,31 @@ class DependencyGraph {
  private:
   void probe_shapes(const std::vector<at::Tensor>& inputs);
   void visit(torch::jit::Node* n);
+  /// Fixes the input elements whose group no layer computes (an image's channels into conv1).
+  void settle_inputs();
+  /// The graph with each forward argument's channels on dims[i] (-1: untracked), from scratch.
+  void build(const std::vector<int64_t>& dims);
+  /// Whether some channel of forward argument input may leave.
+  bool input_free(size_t input);
+  static int64_t input_channel_dim(const torch::jit::Value* v, size_t rank);
 
   torch::jit::Module module_;
   std::shared_ptr<torch::jit::Graph> graph_;
   std::unordered_map<const torch::jit::Value*, std::vector<int64_t>> shapes_;
+  std::set<const torch::jit::Value*> floating_;
   std::unordered_map<const torch::jit::Value*, Channels> channels_;
   std::unordered_map<const torch::jit::Value*, std::vector<std::optional<Channels>>> lists_;
   std::vector<int64_t> parent_;
   std::vector<std::string> reason_;  // per element; non-empty = fixed (merged to the root)
   std::vector<ParamUse> uses_;
   std::vector<IntEdit> edits_;
+  std::vector<InputChannels> inputs_;
+  struct Deferred {
+    std::vector<int64_t> el;
+    std::string reason;
+    int64_t pending;
+  };
+  std::unordered_map<const torch::jit::Value*, Deferred> deferred_;
   std::set<std::string> unhandled_;
 };
 

@@ -304,6 +304,17 @@ void view_edit(G& g, Node* n, size_t input, int64_t e, const std::vector<int64_t
     if (*v == -1) return;
     return g.edit_int(n, input, e, el, factor);
   }
+  // The size read from a tensor's same channels at run time (a trace's x.view(t, b, x.size(1))):
+  // right after removal too, once both hold the same channels.
+  if (factor == 1 && entry->node()->kind() == c10::aten::size && entry->node()->inputs().size() == 2) {
+    auto* src = g.channels(entry->node()->input(0));
+    auto* s = g.shape(entry->node()->input(0));
+    auto d = const_int(entry->node()->input(1));
+    if (src && s && d && norm_dim(*d, s->size()) == src->dim && src->el.size() == el.size()) {
+      g.unite_all(src->el, el);
+      return g.vouch(entry);
+    }
+  }
   g.fix(elements_fixed_if_dynamic, "channel size computed at run time in " + G::where(n));
 }
 
@@ -635,14 +646,36 @@ void attention(G& g, Node* n) {
   if (out) g.set(n->output(0), *out);
 }
 
-// aten::size(x, d) reading the channel count (it would be stale or feed a shape) fixes the channels.
+// How many view/reshape size lists read the int v as an entry; 0 when anything else reads it.
+int64_t shape_list_reads(const Value* v) {
+  int64_t reads = 0;
+  for (const auto& use : v->uses()) {
+    if (use.user->kind() != c10::prim::ListConstruct) return 0;
+    for (const auto& list_use : use.user->output()->uses()) {
+      auto k = list_use.user->kind();
+      if ((k != c10::aten::view && k != c10::aten::reshape) || list_use.offset != 1) return 0;
+      ++reads;
+    }
+  }
+  return reads;
+}
+
+// aten::size(x, d) reading the channel count (it would feed arithmetic or a new tensor's shape)
+// fixes the channels, unless every read of it sizes a view of those same channels (view_edit vouches).
 void size(G& g, Node* n) {
   auto* in = g.channels(n->input(0));
   if (!in) return;
   if (n->inputs().size() > 1) {
     auto* s = g.shape(n->input(0));
     auto d = const_int(n->input(1));
-    if (!d || !s || norm_dim(*d, s->size()) == in->dim) g.fix(in->el, "channel count read by " + G::where(n));
+    if (!d || !s || norm_dim(*d, s->size()) == in->dim) {
+      std::string reason = "channel count read by " + G::where(n);
+      int64_t reads = d ? shape_list_reads(n->output()) : 0;
+      if (reads > 0)
+        g.defer_fix(n->output(), in->el, reason, reads);
+      else
+        g.fix(in->el, reason);
+    }
     return;
   }
   for (const auto& use : n->output()->uses()) {

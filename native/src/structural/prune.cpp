@@ -87,6 +87,33 @@ torch::jit::Module prepared(const ScriptModel& model, const std::vector<at::Tens
   return m;
 }
 
+/// The name a model input takes among a group's layers (and in --ignore): "input.0" for the first.
+std::string input_layer(size_t input) { return "input." + std::to_string(input); }
+
+/// The forward reads only the kept channels of each model input whose channels leave: one
+/// aten::index_select at the top (zero_only: aten::index_fill of the removed ones with 0, the same
+/// model with those channels zero). Returns "input<TAB>input.0<TAB>dim<TAB>before<TAB>after" lines.
+std::string select_inputs(torch::jit::Graph& graph, DependencyGraph& dg, const std::unordered_set<int64_t>& removed,
+                          bool zero_only) {
+  std::ostringstream out;
+  for (const auto& in : dg.inputs()) {
+    std::vector<int64_t> kept, gone;
+    for (size_t i = 0; i < in.el.size(); ++i)
+      (removed.count(dg.find(in.el[i])) ? gone : kept).push_back(static_cast<int64_t>(i));
+    if (gone.empty()) continue;
+    torch::jit::Value* x = graph.inputs()[in.input + 1];
+    torch::jit::WithInsertPoint guard(graph.block()->nodes().front());
+    torch::jit::Value* dim = graph.insertConstant(in.dim);
+    torch::jit::Value* read =
+        zero_only ? graph.insert(c10::aten::index_fill,
+                                 {x, dim, graph.insertConstant(at::tensor(gone, at::kLong)), graph.insertConstant(0.0)})
+                  : graph.insert(c10::aten::index_select, {x, dim, graph.insertConstant(at::tensor(kept, at::kLong))});
+    x->replaceAllUsesAfterNodeWith(read->node(), read);
+    out << "input\t" << input_layer(in.input) << '\t' << in.dim << '\t' << in.el.size() << '\t' << kept.size() << '\n';
+  }
+  return out.str();
+}
+
 std::vector<Group> groups_of(DependencyGraph& dg) {
   std::map<int64_t, std::vector<size_t>> sig;  // root -> uses
   std::map<int64_t, int64_t> width;
@@ -106,6 +133,10 @@ std::vector<Group> groups_of(DependencyGraph& dg) {
       if (uses[u].producer && !width.count(r)) width[r] = c;
     }
   }
+  // Roots holding a model input's channels: the group names that input ("input.0") first.
+  std::map<int64_t, size_t> input_of;
+  for (const auto& in : dg.inputs())
+    for (int64_t e : in.el) input_of.emplace(dg.find(e), in.input);
   std::map<std::vector<size_t>, size_t> index;
   std::vector<Group> out;
   for (int64_t r : order) {
@@ -117,6 +148,7 @@ std::vector<Group> groups_of(DependencyGraph& dg) {
       g.uses = s;
       g.width = width.count(r) ? width[r] : 1;
       std::set<std::string> seen;
+      if (input_of.count(r)) g.layers.push_back(input_layer(input_of[r]));
       for (size_t u : s)
         if (seen.insert(layer_of(uses[u].param)).second) g.layers.push_back(layer_of(uses[u].param));
       index[s] = out.size();
@@ -338,8 +370,10 @@ std::string prune_channels(ScriptModel& result, const ScriptModel& model, const 
       if (removed.count(dg.find(use.el[i]))) k[i] = false;
   }
   std::ostringstream out;
+  std::string inputs_read;
   {
     at::NoGradGuard no_grad;
+    inputs_read = select_inputs(*graph, dg, removed, zero_only);
     if (zero_only) {
       for (const auto& use : dg.uses()) {
         if (!use.producer) continue;
@@ -390,7 +424,7 @@ std::string prune_channels(ScriptModel& result, const ScriptModel& model, const 
   for (at::Tensor x : m.parameters(true))
     if (x.grad().defined()) x.mutable_grad() = at::Tensor();
   result.reset(m);
-  return out.str() + group_lines.str();
+  return out.str() + group_lines.str() + inputs_read;
   TS_API_END
 }
 

@@ -7,12 +7,13 @@ import java.util.List;
 
 /**
  * The real test models of tests/oracle/graph_models.py (a residual CNN, MobileNetV2 depthwise
- * blocks, an LSTM classifier, a transformer encoder layer, an EfficientNet MBConv block) with
+ * blocks, an LSTM classifier, a transformer encoder layer, an EfficientNet MBConv block, residual
+ * MLP blocks on the input features) with
  * Python's references, made once
  * per JVM under target/oracle-models.
  */
 public final class GraphModels {
-    public static final List<String> NAMES = List.of("resnet", "depthwise", "lstm", "transformer", "mbconv");
+    public static final List<String> NAMES = List.of("resnet", "depthwise", "lstm", "transformer", "mbconv", "features");
     private static Path dir;
 
     private GraphModels() {}
@@ -20,7 +21,7 @@ public final class GraphModels {
     public static synchronized Path dir() {
         if (dir == null) {
             Path d = Paths.get("target", "oracle-models");
-            if (!Files.exists(d.resolve("mbconv.ref.npy")) || !Files.exists(d.resolve("transformer.static_histogram.npy"))) {
+            if (!Files.exists(d.resolve("features.ref.npy")) || !Files.exists(d.resolve("transformer.static_histogram.npy"))) {
                 try {
                     Files.createDirectories(d);
                 } catch (java.io.IOException e) {

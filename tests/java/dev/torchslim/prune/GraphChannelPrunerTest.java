@@ -48,7 +48,7 @@ class GraphChannelPrunerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"resnet", "depthwise", "mbconv", "transformer"})
+    @ValueSource(strings = {"resnet", "depthwise", "mbconv", "transformer", "features"})
     void removedChannelsEqualZeroedChannelsInPython(String name) throws Exception {
         try (TensorScope scope = new TensorScope(); ScriptModel model = ScriptModel.load(GraphModels.file(name, ".pt"))) {
             Tensor x = TensorData.readNpy(GraphModels.file(name, ".x.npy"));
@@ -57,7 +57,17 @@ class GraphChannelPrunerTest {
             GraphChannelPruner.Analysis a = GraphChannelPruner.analyse(model, example);
             assertTrue(!a.groups().isEmpty(), name + " has no prunable group");
             GraphChannelPruner.Options o = GraphChannelPruner.Options.of(Importance.L1, 0.5);
+            if (name.equals("transformer")) {
+                // its residual stream passes LayerNorms, whose statistics change when a channel leaves:
+                // outside the invariant (tested below on its own); heads and feed-forward units are inside
+                o = o.withIgnore(List.of("proj"));
+            }
             GraphChannelPruner.Result r = GraphChannelPruner.prune(model, example, null, o);
+            if (name.equals("features")) {  // the residual stream starts at the input: half its features are read
+                assertEquals(List.of(new GraphChannelPruner.InputSelection("input.0", 2, 16, 8)), r.inputs());
+            } else {
+                assertEquals(List.of(), r.inputs(), name + ": an image's or a projection's input channels stay");
+            }
             try (ScriptModel pruned = r.model();
                  ScriptModel zeroed = GraphChannelPruner.zeroChosen(model, example, null, o)) {
                 assertTrue(pruned.parameterCount() < model.parameterCount() * 0.85,
@@ -104,8 +114,9 @@ class GraphChannelPrunerTest {
     }
 
     @Test
-    void transformerPrunesItsHeadsAndFeedForwardAndSaysWhatStays() {
-        // traced with gradients on: MultiheadAttention's general path, heads folded into the batch dim
+    void transformerPrunesItsHeadsFeedForwardAndResidualStreamAndSaysWhatStays() throws Exception {
+        // traced with gradients on: MultiheadAttention's general path, heads folded into the batch dim; the
+        // trace sizes its output view by aten::size of out_proj's output, which follows the channels left
         try (TensorScope scope = new TensorScope();
              ScriptModel m = ScriptModel.load(GraphModels.file("transformer", ".pt"))) {
             Tensor x = TensorData.readNpy(GraphModels.file("transformer", ".x.npy"));
@@ -114,7 +125,19 @@ class GraphChannelPrunerTest {
                     a.toString());
             assertTrue(a.groups().stream().anyMatch(g -> g.units() == 4 && g.width() == 24
                     && g.layers().equals(List.of("encoder.self_attn", "encoder.self_attn.out_proj"))), a.toString());
-            assertTrue(a.fixed().stream().anyMatch(f -> f.reason().contains("encoder.self_attn")), a.fixed().toString());
+            GraphChannelPruner.Group stream = a.groups().stream().filter(g -> g.units() == 32 && g.layers().containsAll(
+                    List.of("proj", "encoder.self_attn.out_proj", "encoder.norm1", "encoder.linear2", "encoder.norm2", "fc")))
+                    .findFirst().orElseThrow(() -> new AssertionError(a.toString()));
+            assertEquals(List.of(new GraphChannelPruner.Fixed(16, "model input"), new GraphChannelPruner.Fixed(6, "model output")),
+                    a.fixed(), "the features proj reads, and the logits");
+            GraphChannelPruner.Result r = GraphChannelPruner.prune(m, List.of(x), null, GraphChannelPruner.Options.of(Importance.L1, 0.5));
+            try (ScriptModel pruned = r.model()) {
+                assertEquals(16, r.unitsBeforeAfter().get(stream.id())[1]);
+                assertTrue(r.changes().stream().anyMatch(c -> c.name().equals("encoder.norm1.weight")
+                        && c.after().equals(List.of(16L))), r.changes().toString());
+                Tensor got = runInPython(pruned, "transformer", "stream");  // the original [8, 8, 16] input
+                assertEquals(List.of(8L, 6L), List.of(got.size(0), got.size(1)));
+            }
         }
     }
 

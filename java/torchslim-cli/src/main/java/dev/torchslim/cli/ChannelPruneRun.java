@@ -176,10 +176,15 @@ final class ChannelPruneRun {
                 for (GraphChannelPruner.ParamChange c : r.changes()) {
                     System.out.println("  " + c);
                 }
+                for (GraphChannelPruner.InputSelection s : r.inputs()) {
+                    System.out.println("  " + s + " (the pruned model selects them: pass the same shape; "
+                            + "--ignore " + s.name() + " keeps them all)");
+                }
                 long pb = model.parameterCount();
                 long pa = pruned.parameterCount();
                 System.out.printf(Locale.ROOT, "params: %d -> %d (-%.1f%%)%n", pb, pa, 100.0 * (pb - pa) / pb);
-                json.put("groups", groups).put("fixed", fixed).put("layers", r.changes()).put("params_before", pb)
+                json.put("groups", groups).put("fixed", fixed).put("layers", r.changes()).put("inputs", r.inputs())
+                        .put("params_before", pb)
                         .put("params_after", pa).put("threads", threads);
                 if (sensitivityJson != null) {
                     json.put("sensitivity", sensitivityJson);

@@ -125,8 +125,38 @@ public final class GraphChannelPruner {
         }
     }
 
-    /** The pruned model, what changed, and each group's units before and after. */
-    public record Result(ScriptModel model, List<ParamChange> changes, Map<Integer, int[]> unitsBeforeAfter) {}
+    /**
+     * A model input whose channels (features) left with a group: the pruned forward starts by
+     * selecting the kept ones, so callers still pass the original shape.
+     *
+     * @param name {@code "input.0"} for the forward's first argument (the name {@code --ignore} takes)
+     * @param dim the dimension of the input that holds the channels
+     * @param before the channels the model read before
+     * @param after the channels it reads now
+     */
+    public record InputSelection(String name, int dim, long before, long after) {
+        /**
+         * One line.
+         *
+         * @return e.g. {@code "input.0 dim 2: 128 -> 64 channels read"}
+         */
+        @Override
+        public String toString() {
+            return name + " dim " + dim + ": " + before + " -> " + after + " channels read";
+        }
+    }
+
+    /**
+     * The pruned model, what changed, each group's units before and after, and the model inputs
+     * read in part.
+     *
+     * @param model the pruned model
+     * @param changes the parameters and buffers whose shape changed
+     * @param unitsBeforeAfter units before and after by group id
+     * @param inputs model inputs whose channels left (empty for most models: an image's channels stay)
+     */
+    public record Result(ScriptModel model, List<ParamChange> changes, Map<Integer, int[]> unitsBeforeAfter,
+            List<InputSelection> inputs) {}
 
     private GraphChannelPruner() {}
 
@@ -241,6 +271,7 @@ public final class GraphChannelPruner {
             throw e;
         }
         List<ParamChange> changes = new ArrayList<>();
+        List<InputSelection> selections = new ArrayList<>();
         Map<Integer, int[]> units = new TreeMap<>();
         for (String line : text.split("\n")) {
             if (line.isEmpty()) {
@@ -249,11 +280,13 @@ public final class GraphChannelPruner {
             String[] f = line.split("\t", -1);
             if (f[0].equals("group")) {
                 units.put(Integer.parseInt(f[1]), new int[] {Integer.parseInt(f[2]), Integer.parseInt(f[3])});
+            } else if (f[0].equals("input")) {
+                selections.add(new InputSelection(f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4])));
             } else {
                 changes.add(new ParamChange(f[0], Shapes.parse(f[1]), Shapes.parse(f[2])));
             }
         }
-        return new Result(ScriptModel.adopt(out), List.copyOf(changes), units);
+        return new Result(ScriptModel.adopt(out), List.copyOf(changes), units, List.copyOf(selections));
     }
 
     private static void check(ScriptModel model, List<Tensor> inputs) {
