@@ -194,6 +194,18 @@ class OnnxExportTest {
                         + " bytes vs dense " + Files.size(dense));
                 checker(file);
             }
+            // a residual stream that starts at the input: the pruned forward gathers the kept input features
+            try (ScriptModel features = ScriptModel.load(GraphModels.file("features", ".pt"))) {
+                Tensor f = Npy.read(GraphModels.file("features", ".x.npy"));
+                GraphChannelPruner.Result slim = GraphChannelPruner.prune(features, List.of(f.narrow(0, 0, 2)), null,
+                        GraphChannelPruner.Options.of(Importance.L1, 0.5));
+                assertEquals(1, slim.inputs().size(), slim.inputs().toString());
+                try (ScriptModel small = slim.model()) {
+                    Path file = tmp.resolve("features.pruned.onnx");
+                    checkFp32(small, f, file);
+                    checker(file);
+                }
+            }
             Tensor t = Npy.read(GraphModels.file("transformer", ".x.npy"));
             Path denseT = tmp.resolve("transformer.dense.onnx");
             checkFp32(transformer, t, denseT);

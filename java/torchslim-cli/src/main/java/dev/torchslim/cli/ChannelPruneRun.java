@@ -39,6 +39,8 @@ final class ChannelPruneRun {
             "    graph of the forward (residual adds, concat, depthwise convs, norms, flatten, attention); the output",
             "    is a smaller TorchScript file in eval form Python runs with the original input shape.",
             "    --amount R (per group) --importance l1|l2|bn|random|taylor --ignore fc,classifier",
+            "    (a residual stream that starts at the input, as in an encoder fed features, leaves by reading only",
+            "    the kept input features; --ignore input.0 keeps them)",
             "    --shape 3,96,96 (random example input) or --data FILE (.pt {'x','y'} or .npy; taylor needs y)",
             "    --batch 1,32 (latency batches; the first shapes the analysis) --threads 2 --runs 20 --json FILE",
             "    --speedup 2.0 | --target-latency-ms T: per-group ratios from a latency table measured here (each",

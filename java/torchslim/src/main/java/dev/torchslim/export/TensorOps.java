@@ -79,6 +79,7 @@ final class TensorOps {
         OnnxOps.register(c -> c.out(0, c.op("Expand", List.of(c.tensor(0), expandShape(c)))),
                 "aten::expand", "aten::expand_as");
         OnnxOps.register(TensorOps::select, "aten::select");
+        OnnxOps.register(TensorOps::indexSelect, "aten::index_select");
         OnnxOps.register(TensorOps::slice, "aten::slice");
         OnnxOps.register(TensorOps::cat, "aten::cat", "aten::concat");
         OnnxOps.register(TensorOps::stack, "aten::stack");
@@ -344,6 +345,13 @@ final class TensorOps {
         long dim = c.integer(1);
         c.out(0, c.op("Gather", List.of(c.tensor(0), c.scalar(c.integer(2), OnnxGraph.INT64)),
                 attr("axis", dim < 0 ? dim + rank : dim)));
+    }
+
+    // index_select(x, dim, index): a channel-pruned model's read of its kept input features
+    private static void indexSelect(NodeContext c) {
+        int rank = c.shape(0).length;
+        long dim = c.integer(1);
+        c.out(0, c.op("Gather", List.of(c.tensor(0), c.tensorAs(2, OnnxGraph.INT64)), attr("axis", dim < 0 ? dim + rank : dim)));
     }
 
     // slice(x, dim, start, end, step)

@@ -114,12 +114,18 @@ public final class LatencyTable {
         return new double[] {t[0][0], t[1][0]};
     }
 
+    private static final long WARM_UP_NANOS = 500_000_000L;
+
     /** Both models' times, alternated run by run after a warm-up, each sorted ascending. */
     private static double[][] timed(ScriptModel a, ScriptModel b, Tensor x, int runs, Progress.Task progress) {
         double[] ta = new double[runs];
         double[] tb = new double[runs];
         try (NoGradGuard g = new NoGradGuard()) {
-            for (int i = 0; i < 2; i++) {
+            // Warm up for WARM_UP_NANOS and at least 2 passes each: the interpreter's profiling runs, the
+            // allocator, and the JVM compiling this loop (its compiler threads share the cores the timed
+            // passes use; sub-millisecond models read up to 1.5x slow in the first half second).
+            long start = System.nanoTime();
+            for (int i = 0; i < 2 || System.nanoTime() - start < WARM_UP_NANOS; i++) {
                 a.forward(x).close();
                 b.forward(x).close();
             }
