@@ -51,6 +51,24 @@ class ChannelPruneRunTest {
     }
 
     @Test
+    void aResidualStreamOnTheInputFeaturesIsReadInPartAndSaidSo() throws Exception {
+        Path in = GraphModels.file("features", ".pt");  // x + fc2(relu(fc1(x))) twice, on [batch, 6, 16] features
+        Path x = GraphModels.file("features", ".x.npy");
+        Path json = dir.resolve("f.json");
+        String text = run(0, "--in", in.toString(), "--out", dir.resolve("f.pt").toString(), "--method", "channel",
+                "--amount", "0.5", "--data", x.toString(), "--batch", "1", "--runs", "2", "--json", json.toString());
+        assertTrue(text.contains("group 0: 16 -> 8 [input.0, fc1, fc2, ") && text.contains("input.0 dim 2: 16 -> 8 channels read"),
+                text);
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals("[{\"name\":\"input.0\",\"dim\":2,\"before\":16,\"after\":8}]", j.path("inputs").toString(), j.toString());
+        String kept = run(0, "--in", in.toString(), "--out", dir.resolve("k.pt").toString(), "--method", "channel",
+                "--amount", "0.5", "--data", x.toString(), "--batch", "1", "--runs", "2", "--ignore", "input.0",
+                "--json", json.toString());
+        assertTrue(kept.contains("group 0: 16 -> 16 [input.0, ") && !kept.contains("channels read"), kept);
+        assertEquals("[]", new ObjectMapper().readTree(json.toFile()).path("inputs").toString());
+    }
+
+    @Test
     void speedupChoosesRatiosFromAMeasuredLatencyTable() throws Exception {
         Path in = GraphModels.file("resnet", ".pt");
         Path out = dir.resolve("r.speedup.pt");
