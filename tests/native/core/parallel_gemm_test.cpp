@@ -1,5 +1,5 @@
-// TorchSlim's fp32 addmm/mm routing (gemv, split, oneDNN for Linear products) and its direct batch-1
-// depthwise convolution give LibTorch's results (within float rounding) on every shape, stride and
+// TorchSlim's fp32 addmm/mm routing (gemv, split, oneDNN for Linear products), its direct batch-1
+// depthwise convolution and its last-dim index_select give LibTorch's results (within float rounding) on every shape, stride and
 // bias form they take, on one thread and two, leave what they do not take to LibTorch, and backward
 // through a Linear or a convolution is unchanged.
 #include <vector>
@@ -7,10 +7,12 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/addmm.h>
 #include <ATen/ops/conv2d.h>
+#include <ATen/ops/equal.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/linear.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/randn.h>
+#include <ATen/ops/tensor.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include "check.h"
@@ -119,6 +121,36 @@ TS_TEST(parallel_gemm_keeps_linear_gradients) {
   at::Tensor w0 = at::randn({512, 1024}), b0 = at::randn({512});
   auto linear = [](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) { return at::linear(x, w, b); };
   compare_all([&] { return square_sum_grads(linear, x, w0, b0); });
+}
+
+// index_select along the last dim of a contiguous float tensor (a channel-pruned model's read of its
+// kept input features) gives LibTorch's result exactly; other dims, a non-contiguous input and
+// int32 indices are LibTorch's own; an index out of range is LibTorch's error; gradients are unchanged.
+TS_TEST(routed_index_select_matches_libtorch) {
+  at::Tensor idx = at::tensor(std::vector<int64_t>{5, 0, 127, 64, 5, 3});
+  for (auto shape : std::vector<std::vector<int64_t>>{{1, 64, 128}, {32, 64, 128}, {128}, {2, 3, 4, 128}}) {
+    at::Tensor x = at::randn(shape);
+    compare([&] { return x.index_select(-1, idx); });
+    compare([&] { return x.index_select(static_cast<int64_t>(shape.size()) - 1, idx); });
+    {
+      Routing on(true);
+      TS_CHECK(at::equal(x.index_select(-1, idx), x.index_select(-1, idx.to(at::kInt))));
+    }
+  }
+  at::Tensor x = at::randn({8, 128, 16});
+  compare([&] { return x.index_select(1, idx); });
+  compare([&] { return x.transpose(1, 2).index_select(-1, idx); });
+  {
+    Routing on(true);
+    TS_CHECK_THROWS(x.transpose(1, 2).contiguous().index_select(-1, at::tensor(std::vector<int64_t>{128})));
+    TS_CHECK_THROWS(x.transpose(1, 2).contiguous().index_select(-1, at::tensor(std::vector<int64_t>{-1})));
+  }
+  at::Tensor y = at::randn({4, 128});
+  compare_all([&] {
+    at::Tensor yi = y.clone().set_requires_grad(true);
+    yi.index_select(1, idx).pow(2).sum().backward();
+    return std::vector<at::Tensor>{yi.grad()};
+  });
 }
 
 TS_TEST(parallel_gemm_can_be_turned_off_and_on) {

@@ -116,7 +116,9 @@ public final class TorchSlim {
      * split large products over LibTorch's intra-op threads, each block computed by LibTorch's
      * own kernel. Batch-1 1×1 convolutions (stride 1, no padding) are the same product and take the
      * same split, and batch-1 3×3 depthwise convolutions (padding 1, stride 1 or 2), which LibTorch
-     * sends to oneDNN at a fixed cost per call, run a direct kernel on the NCHW planes instead.
+     * sends to oneDNN at a fixed cost per call, run a direct kernel on the NCHW planes instead. A
+     * last-dim {@code index_select} of a contiguous float tensor (how a channel-pruned model reads
+     * the kept features of its input) is a plain copy loop.
      * Results equal LibTorch's within float rounding (the summation order of a block may differ).
      * The setting is process-wide.
      *
