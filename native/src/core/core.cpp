@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <map>
 
-#include <dlfcn.h>
 
 #include <ATen/Parallel.h>
 #include <c10/util/irange.h>
 #include <torch/version.h>
 
 #include "core/error.h"
+#include "core/openblas.h"
 
 #ifndef TORCHSLIM_VERSION
 #define TORCHSLIM_VERSION "0.0.0"
@@ -99,18 +99,7 @@ int parallel_for_width() {
   return __builtin_popcountll(seen.load());
 }
 
-namespace {
-// OpenBLAS is found by its soname among the libraries already loaded (libtorch_cpu needs it);
-// nothing links against it, so MKL builds of LibTorch work too.
-template <typename F>
-F openblas_symbol(const char* name) {
-  void* lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
-  if (lib == nullptr) return nullptr;
-  auto f = reinterpret_cast<F>(dlsym(lib, name));
-  dlclose(lib);  // only drops the reference RTLD_NOLOAD took
-  return f;
-}
-}  // namespace
+using detail::openblas_symbol;
 
 bool set_blas_threads(int threads) {
   TS_API_BEGIN
