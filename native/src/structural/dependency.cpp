@@ -113,10 +113,11 @@ void DependencyGraph::probe_shapes(const std::vector<at::Tensor>& inputs) {
     for (const Value* out : n->outputs())
       if (out->type()->cast<c10::TensorType>()) originals.push_back(out);
   auto values = graph::run_returning(module_, *graph_, inputs, originals);
+  const size_t arguments = graph_->inputs().size() - 1;  // originals starts with the forward's arguments
   for (size_t i = 0; i < originals.size(); ++i)
     if (values[i].isTensor() && values[i].toTensor().defined()) {
       shapes_[originals[i]] = values[i].toTensor().sizes().vec();
-      if (values[i].toTensor().is_floating_point()) floating_.insert(originals[i]);
+      if (i < arguments && values[i].toTensor().is_floating_point()) floating_.insert(originals[i]);
     }
 }
 

@@ -110,7 +110,7 @@ class DependencyGraph {
   torch::jit::Module module_;
   std::shared_ptr<torch::jit::Graph> graph_;
   std::unordered_map<const torch::jit::Value*, std::vector<int64_t>> shapes_;
-  std::set<const torch::jit::Value*> floating_;
+  std::set<const torch::jit::Value*> floating_;  // the forward's floating tensor arguments
   std::unordered_map<const torch::jit::Value*, Channels> channels_;
   std::unordered_map<const torch::jit::Value*, std::vector<std::optional<Channels>>> lists_;
   std::vector<int64_t> parent_;
