@@ -28,9 +28,13 @@
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
+
+#include <immintrin.h>
 
 #include <ATen/ExpandUtils.h>
 #include <ATen/Context.h>
@@ -157,15 +161,27 @@ bool worth_routing(const at::Tensor& a, const at::Tensor& b) {
          linear_for_onednn(a, b);
 }
 
+// OpenBLAS's sgemm_, found by soname (core/openblas.h); nullptr when OpenBLAS is not loaded.
+using Sgemm = void (*)(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
+                       const int*, const float*, const int*, const float*, float*, const int*);
+
+Sgemm openblas_sgemm() {
+  static const Sgemm sgemm = detail::openblas_symbol<Sgemm>("sgemm_");
+  return sgemm;
+}
+
+/// Fills each of rows rows of out (row stride ld) with bias[0, cols).
+void fill_rows(float* out, int64_t ld, const float* bias, int64_t rows, int64_t cols) {
+  for (int64_t i = 0; i < rows; ++i) std::copy(bias, bias + cols, out + i * ld);
+}
+
 // A Linear's product of two rows or more below the split threshold: x[m,k] @ W[n,k]^T (+ bias[n]) as one
 // OpenBLAS sgemm into a fresh output. LibTorch's addmm around the same sgemm (structured-kernel checks, a
 // TensorIterator copy of the bias) costs ~2 us a call: 8.7 against 6.6 us at 64x64x64, the products of a
 // channel-pruned small BERT. Undefined when the shapes are not a Linear's or OpenBLAS is not loaded.
-using Sgemm = void (*)(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
-                       const int*, const float*, const int*, const float*, float*, const int*);
-
+// (Where OpenBLAS has small-matrix kernels, small_kernel_product below takes these products first.)
 at::Tensor small_linear(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias) {
-  static const Sgemm sgemm = detail::openblas_symbol<Sgemm>("sgemm_");
+  const Sgemm sgemm = openblas_sgemm();
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   if (sgemm == nullptr || m < 2 || m * n * k >= kParallelRowsWork || !a.is_contiguous() || b.stride(0) != 1 ||
       b.stride(1) != k || (bias.defined() && !(bias.dim() == 1 && bias.size(0) == n && bias.is_contiguous()))) {
@@ -173,10 +189,7 @@ at::Tensor small_linear(const at::Tensor& a, const at::Tensor& b, const at::Tens
   }
   at::Tensor out = at::empty({m, n}, a.options().memory_format(at::MemoryFormat::Contiguous));
   float* o = out.data_ptr<float>();
-  if (bias.defined()) {
-    const float* c = bias.const_data_ptr<float>();
-    for (int64_t i = 0; i < m; ++i) std::copy(c, c + n, o + i * n);
-  }
+  if (bias.defined()) fill_rows(o, n, bias.const_data_ptr<float>(), m, n);
   // Row-major out = a @ w^T is column-major out^T = w^T' a^T': sgemm("T", "N") on w [n,k] and a [m,k].
   const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   const float one = 1.0f, beta = bias.defined() ? 1.0f : 0.0f;
@@ -184,8 +197,132 @@ at::Tensor small_linear(const at::Tensor& a, const at::Tensor& b, const at::Tens
   return out;
 }
 
+// OpenBLAS's small-matrix kernels. On its SkylakeX-class cores (AVX-512: SkylakeX, Cooperlake, SapphireRapids;
+// this VM's AMD EPYC runs as Cooperlake) OpenBLAS 0.3.x computes a product of at
+// most 100^3 multiply-adds without packing, but in the NN form only: its permit refuses TN unless C has at most
+// 1200 elements and k >= 32 (kernel/x86_64/sgemm_small_kernel_permit_skylakex.c). A Linear's x[m,k] @ W[n,k]^T is
+// TN in column-major BLAS terms, so it takes the packing path: 6.6 us at 64x64x64 against 4.6 us NN, 14.9 against
+// 9.0 us at 32x128x128 (one thread, median of 5000). Here such a product runs NN on blocks of output columns, each
+// reading its rows of W transposed into scratch by an 8x8 AVX transpose (0.3 us for 64x64); a contiguous [k,n]
+// right side needs no copy. With two threads or more, products from kSmallSplitWork share the blocks.
+constexpr int64_t kSmallKernelWork = 100 * 100 * 100;
+constexpr int64_t kSmallSplitWork = int64_t{1} << 18;
+// At most this many blocks per thread: beyond, the packed kernels of the split and oneDNN paths are ahead.
+constexpr int64_t kSmallBlocksPerThread = 2;
+constexpr int64_t kSmallKernelMinRows = 32;
+
+/// OpenBLAS is loaded and runs on one of the cores with small-matrix kernels (AVX-512).
+bool small_kernels_apply() {
+  static const bool yes = [] {
+    const auto corename = detail::openblas_symbol<char* (*)()>("openblas_get_corename");
+    if (openblas_sgemm() == nullptr || corename == nullptr || !__builtin_cpu_supports("avx")) return false;
+    const std::string core = corename();
+    return core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
+  }();
+  return yes;
+}
+
+/// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: 8x8 tiles in AVX registers.
+__attribute__((target("avx"))) void transpose_avx(const float* src, int64_t lds, float* dst, int64_t ldd,
+                                                  int64_t rows, int64_t cols) {
+  const int64_t rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+  for (int64_t i0 = 0; i0 < rows8; i0 += 8) {
+    for (int64_t j0 = 0; j0 < cols8; j0 += 8) {
+      const float* s = src + i0 * lds + j0;
+      float* d = dst + j0 * ldd + i0;
+      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lds), r2 = _mm256_loadu_ps(s + 2 * lds),
+             r3 = _mm256_loadu_ps(s + 3 * lds), r4 = _mm256_loadu_ps(s + 4 * lds), r5 = _mm256_loadu_ps(s + 5 * lds),
+             r6 = _mm256_loadu_ps(s + 6 * lds), r7 = _mm256_loadu_ps(s + 7 * lds);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+             t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+             t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+             u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+             u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+             u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = i < rows8 ? cols8 : 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+  }
+}
+
+/// a[m,k] @ b (+ bias[n]) by OpenBLAS's small-matrix NN kernels on blocks of output columns, where b is a Linear's
+/// weight transposed (W[n,k].t()) or a contiguous [k,n] matrix and a is contiguous. Undefined when the product does
+/// not fit in at most kSmallBlocksPerThread blocks of at most kSmallKernelWork per thread, or is one row.
+at::Tensor small_kernel_product(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias) {
+  if (!small_kernels_apply()) return at::Tensor();
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  const bool weight = b.stride(0) == 1 && b.stride(1) == k;  // W.t(): needs the transposed copy
+  const bool plain = b.stride(1) == 1 && b.stride(0) == n;
+  // The transposed copy reads the whole weight once more: below kSmallKernelMinRows rows it costs more than it gains
+  // (2-16 rows of 64x64 ran 5-30% slower).
+  if (m < (weight ? kSmallKernelMinRows : 2) || !a.is_contiguous() || !(weight || plain) ||
+      (bias.defined() && !(bias.dim() == 1 && bias.size(0) == n && bias.is_contiguous())) ||
+      std::max({m, n, k}) > std::numeric_limits<int>::max()) {
+    return at::Tensor();
+  }
+  const int64_t work = m * n * k;
+  const int64_t threads = at::get_num_threads();
+  const bool parallel = threads > 1 && work >= kSmallSplitWork && !at::in_parallel_region();
+  const int64_t workers = parallel ? threads : 1;
+  // Fewest blocks within OpenBLAS's bound, at least one per worker; columns in multiples of 8 (whole AVX tiles).
+  int64_t blocks = std::max((work + kSmallKernelWork - 1) / kSmallKernelWork, workers);
+  blocks = (blocks + workers - 1) / workers * workers;
+  int64_t cols = ((n + blocks - 1) / blocks + 7) / 8 * 8;
+  while (cols > 8 && m * cols * k > kSmallKernelWork) cols -= 8;
+  blocks = (n + cols - 1) / cols;
+  if (m * cols * k > kSmallKernelWork || blocks > kSmallBlocksPerThread * workers) return at::Tensor();
+
+  at::Tensor out = at::empty({m, n}, a.options().memory_format(at::MemoryFormat::Contiguous));
+  at::Tensor scratch = weight ? at::empty({blocks, k * cols}, a.options()) : at::Tensor();
+  const Sgemm sgemm = openblas_sgemm();
+  const float* x = a.const_data_ptr<float>();
+  const float* w = b.const_data_ptr<float>();
+  const float* c = bias.defined() ? bias.const_data_ptr<float>() : nullptr;
+  float* o = out.data_ptr<float>();
+  float* wt = weight ? scratch.data_ptr<float>() : nullptr;
+  auto block = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t c0 = i * cols, nc = std::min(cols, n - c0);
+      if (c != nullptr) fill_rows(o + c0, n, c + c0, m, nc);
+      // Column-major: out[:, c0:c0+nc]^T (nc x m, ld n) = B^T (nc x k) @ a^T (k x m, ld k), with B^T the block's
+      // rows of W transposed into scratch (ld nc), or the block's columns of the [k,n] matrix (ld n).
+      const float* lhs = w + c0;
+      int ld = static_cast<int>(n);
+      if (weight) {
+        float* t = wt + i * k * cols;
+        transpose_avx(w + c0 * k, k, t, nc, nc, k);
+        lhs = t;
+        ld = static_cast<int>(nc);
+      }
+      const int mi = static_cast<int>(m), nci = static_cast<int>(nc), ki = static_cast<int>(k), ni = static_cast<int>(n);
+      const float one = 1.0f, beta = c != nullptr ? 1.0f : 0.0f;
+      sgemm("N", "N", &nci, &mi, &ki, &one, lhs, &ld, x, &ki, &beta, o + c0, &ni);
+    }
+  };
+  if (parallel) {
+    at::parallel_for(0, blocks, 1, block);
+  } else {
+    block(0, blocks);
+  }
+  return out;
+}
+
 at::Tensor addmm_kernel(const at::Tensor& self, const at::Tensor& a, const at::Tensor& b, const at::Scalar& beta,
                         const at::Scalar& alpha) {
+  if (routable(a, b) && is_dense_float(self) && beta.equal(1) && alpha.equal(1)) {
+    at::Tensor out = small_kernel_product(a, b, self);
+    if (out.defined()) return out;
+  }
   if (!routable(a, b) || !is_dense_float(self) || !worth_routing(a, b) ||
       !at::is_expandable_to(self.sizes(), {a.size(0), b.size(1)})) {
     if (routable(a, b) && is_dense_float(self) && beta.equal(1) && alpha.equal(1)) {
@@ -204,6 +341,10 @@ at::Tensor addmm_kernel(const at::Tensor& self, const at::Tensor& a, const at::T
 }
 
 at::Tensor mm_kernel(const at::Tensor& a, const at::Tensor& b) {
+  if (routable(a, b)) {
+    at::Tensor out = small_kernel_product(a, b, at::Tensor());
+    if (out.defined()) return out;
+  }
   if (!routable(a, b) || !worth_routing(a, b)) {
     if (routable(a, b)) {
       at::Tensor out = small_linear(a, b, at::Tensor());

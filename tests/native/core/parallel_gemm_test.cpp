@@ -1,7 +1,8 @@
-// TorchSlim's fp32 addmm/mm routing (gemv, split, oneDNN for Linear products), its direct batch-1
+// TorchSlim's fp32 addmm/mm routing (gemv, split, small-matrix kernels, oneDNN for Linear products), its direct batch-1
 // depthwise convolution and its last-dim index_select give LibTorch's results (within float rounding) on every shape, stride and
 // bias form they take, on one thread and two, leave what they do not take to LibTorch, and backward
 // through a Linear or a convolution is unchanged.
+#include <limits>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -86,8 +87,11 @@ at::Tensor grouped(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b
 
 TS_TEST(parallel_gemm_matches_libtorch_on_every_shape_and_bias) {
   on_one_and_two_threads([&] {
-    for (int64_t m : {1, 2, 3, 7, 16, 64, 130}) {
-      for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{64, 48}, {300, 257}, {1024, 1024}}) {
+    // {64, 64} .. {128, 256}: a small transformer's products (OpenBLAS's small-matrix kernels, split into column
+    // blocks on two threads); {300, 257} leaves a partial block and a partial 8x8 tile of the transposed weight.
+    for (int64_t m : {1, 2, 3, 7, 16, 32, 64, 130}) {
+      for (auto kn : std::vector<std::pair<int64_t, int64_t>>{
+               {64, 48}, {64, 64}, {128, 64}, {64, 128}, {128, 256}, {300, 257}, {1024, 1024}}) {
         const int64_t k = kn.first, n = kn.second;
         at::Tensor a = at::randn({m, k});
         at::Tensor w = at::randn({n, k});  // Linear's weight: b = w.t(), a transposed view
@@ -98,7 +102,10 @@ TS_TEST(parallel_gemm_matches_libtorch_on_every_shape_and_bias) {
           compare([&] { return at::addmm(bias, a, b, 0.5, 2.0); });
           compare([&] { return at::addmm(bias, a_t, b); });
         }
+        at::Tensor bias_n = at::randn({n});
+        compare([&] { return at::addmm(bias_n, a, b); });
         compare([&] { return at::mm(a, w.t()); });
+        compare([&] { return at::mm(a, b); });
         compare([&] { return at::mm(a_t, b); });
         compare([&] { return at::linear(a, w); });
       }
