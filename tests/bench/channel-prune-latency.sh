@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue "Structural pruning" acceptance timing at the models' own input sizes: ./torchslim prune --method channel
 # --amount 0.5 on torchvision ResNet-18 / MobileNetV2 / EfficientNet-B0 (scripted and traced) at 3x224x224, the
-# traced small BERT on 64 token ids (its max_position_embeddings) and the 2-layer TransformerEncoder (scripted, traced
+# traced tiny BERT (2 layers, width 128) and BERT-Small (4 layers, width 512) on 64 token ids (their max_position_embeddings) and the 2-layer TransformerEncoder (scripted, traced
 # under no_grad, traced with grad) on 64 tokens of width 128; dense vs pruned timed interleaved in one JVM at batch 1
 # and 32 on THREADS threads; the same encoder at nn.Transformer's default width (512, 8 heads, FFN 2048; scripted and
 # traced) on 64 tokens of width 512. Every output is loaded and run in Python (torch 2.13) at that input. Writes a markdown
@@ -27,7 +27,7 @@ np.save(f"{sys.argv[1]}/ids64.npy", torch.randint(0, 1000, (32, 64)).numpy())
 np.save(f"{sys.argv[1]}/tokens64.npy", torch.randn(32, 64, 128).numpy())
 np.save(f"{sys.argv[1]}/tokens64x512.npy", torch.randn(32, 64, 512).numpy())
 PY
-models=${MODELS:-"resnet18.script resnet18.trace mobilenet_v2.script mobilenet_v2.trace efficientnet_b0.script efficientnet_b0.trace bert transformer transformer.trace transformer.grad transformer.wide transformer.wide.trace"}
+models=${MODELS:-"resnet18.script resnet18.trace mobilenet_v2.script mobilenet_v2.trace efficientnet_b0.script efficientnet_b0.trace bert bert.small transformer transformer.trace transformer.grad transformer.wide transformer.wide.trace"}
 for m in $models; do
   [ -f "$dir/$m.pt" ] || "$py" tests/oracle/real_models.py make "$dir" "$m"
 done
@@ -36,7 +36,7 @@ echo "| model | input | params dense -> pruned | batch 1 dense / pruned ms | bat
 echo "|---|---|---|---|---|---|---|" >> "$report"
 for m in $models; do
   case "$m" in
-    bert) xfile="$out/ids64.npy"; what="64 token ids" ;;
+    bert*) xfile="$out/ids64.npy"; what="64 token ids" ;;
     transformer.wide*) xfile="$out/tokens64x512.npy"; what="64 tokens x 512" ;;
     transformer*) xfile="$out/tokens64.npy"; what="64 tokens x 128" ;;
     *) xfile=""; what="3x224x224" ;;

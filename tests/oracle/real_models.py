@@ -10,12 +10,12 @@
                                    MODE static|dynamic and DATA (the .data.pt), also the largest difference between OUT
                                    and Python's own quantize_jit / quantize_dynamic_jit of REF (same observers)
 Names: resnet18, mobilenet_v2, efficientnet_b0, shufflenet_v2 (each .script and .trace), bert (traced from
-transformers, small config), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted), transformer.trace (the same
+transformers, a tiny config: 2 layers, width 128, 4 heads, FFN 256), lstm (LSTM classifier, scripted), transformer (nn.TransformerEncoder, scripted), transformer.trace (the same
 traced under no_grad: PyTorch's fused fast-path op); made only when named: transformer.grad (the same traced with
 gradients on: MultiheadAttention's general path with scaled_dot_product_attention), attention.grad (nn.MultiheadAttention
 called directly, need_weights on, traced with gradients on: its bmm/softmax path), transformer.wide and
 transformer.wide.trace (the encoder at nn.Transformer's default width 512, 8 heads, FFN 2048; scripted, and traced
-under no_grad)."""
+under no_grad), bert.small (Google's BERT-Small miniature: 4 layers, width 512, 8 heads, FFN 2048; traced)."""
 import json
 import sys
 import types
@@ -94,6 +94,19 @@ class Bert(nn.Module):
         return self.fc(self.bert(input_ids)[1])
 
 
+class BertSmall(Bert):
+    """Google's "BERT-Small" miniature (Turc et al. 2019: 4 layers, width 512, 8 heads, FFN 2048) at 64 positions,
+    with the test vocabulary of 1000 ids (the embeddings' size barely moves latency)."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        from transformers import BertConfig, BertModel
+        config = BertConfig(vocab_size=1000, hidden_size=512, num_hidden_layers=4, num_attention_heads=8,
+                            intermediate_size=2048, max_position_embeddings=64, torchscript=True)
+        self.bert = BertModel(config)
+        self.fc = nn.Linear(512, 2)
+
+
 def models():
     import torchvision.models as tv
     image = (3, 96, 96)
@@ -110,9 +123,10 @@ def models():
     yield "attention.grad", AttentionClassifier, (16, 32), "trace-grad", "float"
     yield "transformer.wide", WideEncoder, (16, 512), "script", "float"
     yield "transformer.wide.trace", WideEncoder, (16, 512), "trace", "float"
+    yield "bert.small", BertSmall, (16,), "trace", "ids"
 
 
-OPT_IN = {"transformer.grad", "attention.grad", "transformer.wide", "transformer.wide.trace"}
+OPT_IN = {"transformer.grad", "attention.grad", "transformer.wide", "transformer.wide.trace", "bert.small"}
 
 
 def recalibrate_batch_norm(m, calib):
