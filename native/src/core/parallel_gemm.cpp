@@ -16,6 +16,8 @@
 // the same OpenMP pool) when the product is large (kOneDnnWork): measured 1.1-1.9x faster than
 // OpenBLAS or the split at batch 16 and 128 of a 4096x4096 Linear, on one thread and two
 // (docs/benchmarks.md).
+// Where OpenBLAS has its small-matrix kernels (AVX-512 cores), a product of at most ~4M multiply-adds runs them
+// instead, in the NN form they require, on blocks of output columns shared over the threads (small_kernel_product).
 // A batch-1 1x1 convolution is the same product, out[Cout, HW] = W[Cout, Cin] @ x[Cin, HW], and takes
 // the same split, whether LibTorch leaves it to its single-threaded "slow" conv2d (small inputs,
 // slow_conv2d_kernel below) or sends it to oneDNN (mkldnn_convolution_kernel), where each call
@@ -198,13 +200,14 @@ at::Tensor small_linear(const at::Tensor& a, const at::Tensor& b, const at::Tens
 }
 
 // OpenBLAS's small-matrix kernels. On its SkylakeX-class cores (AVX-512: SkylakeX, Cooperlake, SapphireRapids;
-// this VM's AMD EPYC runs as Cooperlake) OpenBLAS 0.3.x computes a product of at
-// most 100^3 multiply-adds without packing, but in the NN form only: its permit refuses TN unless C has at most
-// 1200 elements and k >= 32 (kernel/x86_64/sgemm_small_kernel_permit_skylakex.c). A Linear's x[m,k] @ W[n,k]^T is
-// TN in column-major BLAS terms, so it takes the packing path: 6.6 us at 64x64x64 against 4.6 us NN, 14.9 against
-// 9.0 us at 32x128x128 (one thread, median of 5000). Here such a product runs NN on blocks of output columns, each
-// reading its rows of W transposed into scratch by an 8x8 AVX transpose (0.3 us for 64x64); a contiguous [k,n]
-// right side needs no copy. With two threads or more, products from kSmallSplitWork share the blocks.
+// this VM's AMD EPYC runs as Cooperlake) OpenBLAS 0.3.x computes a product of at most 100^3 multiply-adds without
+// packing, but in the NN form only: its permit refuses TN unless C has at most 1200 elements and k >= 32
+// (kernel/x86_64/sgemm_small_kernel_permit_skylakex.c). A Linear's x[m,k] @ W[n,k]^T is TN in column-major BLAS
+// terms, so it takes the packing path: 6.6 us at 64x64x64 against 4.6 us NN, 14.9 against 9.0 us at 32x128x128
+// (one thread, median of 5000). Here such a product runs NN on blocks of output columns, each reading its rows of
+// W transposed into scratch by an 8x8 AVX transpose (0.3 us for 64x64); a contiguous [k,n] right side needs no
+// copy. With two threads or more, products from kSmallSplitWork share the blocks (2^19 and 2^20 left the pruned
+// small BERT's fastest passes 6% and 14% slower).
 constexpr int64_t kSmallKernelWork = 100 * 100 * 100;
 constexpr int64_t kSmallSplitWork = int64_t{1} << 18;
 // At most this many blocks per thread: beyond, the packed kernels of the split and oneDNN paths are ahead.
