@@ -26,7 +26,8 @@
 // runs them (2 threads; MobileNetConvBenchmark, docs/benchmarks.md).
 // A batch-1 3x3 depthwise convolution, which LibTorch also sends to oneDNN, runs a direct kernel
 // on the NCHW planes instead (depthwise_conv.cpp). A last-dim index_select of a contiguous float
-// tensor (a channel-pruned model reading its kept input features) is a copy loop per row.
+// tensor (a channel-pruned model reading its kept input features) is a copy loop per row, and a small
+// LayerNorm runs on one thread in AVX2 registers (layer_norm.cpp).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <algorithm>
@@ -49,11 +50,13 @@
 #include <ATen/ops/index_select_cpu_dispatch.h>
 #include <ATen/ops/mkldnn_linear.h>
 #include <ATen/ops/mm_cpu_dispatch.h>
+#include <ATen/ops/native_layer_norm_cpu_dispatch.h>
 #include <ATen/ops/_slow_conv2d_forward_cpu_dispatch.h>
 #include <c10/util/Exception.h>
 #include <torch/library.h>
 
 #include "core/depthwise_conv.h"
+#include "core/layer_norm.h"
 #include "core/error.h"
 #include "core/openblas.h"
 #include "core/routing.h"
@@ -451,6 +454,19 @@ at::Tensor index_select_kernel(const at::Tensor& self, int64_t dim, const at::Te
   return out;
 }
 
+// aten::native_layer_norm (what LayerNorm and F.layer_norm call) of a contiguous float input of at most 65,536
+// elements runs the single-threaded AVX2 rows of layer_norm.cpp instead of LibTorch's row-split kernel.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_layer_norm_kernel(const at::Tensor& input,
+                                                                        c10::SymIntArrayRef normalized_shape,
+                                                                        const std::optional<at::Tensor>& weight,
+                                                                        const std::optional<at::Tensor>& bias,
+                                                                        double eps) {
+  if (detail::layer_norm_applies(input, normalized_shape, weight, bias)) {
+    return detail::layer_norm(input, normalized_shape, weight, bias, eps);
+  }
+  return at::cpu::native_layer_norm_symint(input, normalized_shape, weight, bias, eps);
+}
+
 // LibTorch warns once when a kernel replaces another at the same key; that replacement is the point here.
 class QuietOverride : public c10::WarningHandler {
  public:
@@ -484,6 +500,7 @@ bool set_parallel_gemm(bool enabled) {
     library->impl("_slow_conv2d_forward", TORCH_FN(slow_conv2d_kernel));
     library->impl("mkldnn_convolution", TORCH_FN(mkldnn_convolution_kernel));
     library->impl("index_select", TORCH_FN(index_select_kernel));
+    library->impl("native_layer_norm", TORCH_FN(native_layer_norm_kernel));
     registration = std::move(library);
   } else if (!enabled && was) {
     registration.reset();

@@ -1,5 +1,5 @@
 // TorchSlim's fp32 addmm/mm routing (gemv, split, small-matrix kernels, oneDNN for Linear products), its direct batch-1
-// depthwise convolution and its last-dim index_select give LibTorch's results (within float rounding) on every shape, stride and
+// depthwise convolution, its last-dim index_select and its LayerNorm give LibTorch's results (within float rounding) on every shape, stride and
 // bias form they take, on one thread and two, leave what they do not take to LibTorch, and backward
 // through a Linear or a convolution is unchanged.
 #include <limits>
@@ -10,7 +10,9 @@
 #include <ATen/ops/conv2d.h>
 #include <ATen/ops/equal.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/layer_norm.h>
 #include <ATen/ops/linear.h>
+#include <ATen/ops/native_layer_norm.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/randn.h>
 #include <ATen/ops/tensor.h>
@@ -157,6 +159,45 @@ TS_TEST(routed_index_select_matches_libtorch) {
     at::Tensor yi = y.clone().set_requires_grad(true);
     yi.index_select(1, idx).pow(2).sum().backward();
     return std::vector<at::Tensor>{yi.grad()};
+  });
+}
+
+// aten::native_layer_norm of a contiguous float input (what LayerNorm calls): output, mean and rstd equal LibTorch's
+// within float rounding on row widths with and without a partial AVX2 vector, one and two normalized dims, with
+// and without weight and bias, on one thread and two; a non-contiguous input, doubles and large inputs are
+// LibTorch's own; gradients (which read mean and rstd) are unchanged.
+TS_TEST(routed_layer_norm_matches_libtorch) {
+  on_one_and_two_threads([&] {
+    for (auto shapes : std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>>{
+             {{1, 64, 64}, {64}}, {{1, 64, 128}, {128}}, {{2, 7, 13}, {13}}, {{5, 3, 4}, {3, 4}}, {{3, 1}, {1}},
+             {{4, 300}, {300}}}) {
+      const std::vector<int64_t>& shape = shapes.first;
+      const std::vector<int64_t>& normalized = shapes.second;
+      at::Tensor x = at::randn(shape) * 3 + 1;
+      at::Tensor w = at::randn(normalized), b = at::randn(normalized);
+      compare_all([&] {
+        auto r = at::native_layer_norm(x, normalized, w, b, 1e-5);
+        return std::vector<at::Tensor>{std::get<0>(r), std::get<1>(r), std::get<2>(r)};
+      });
+      compare_all([&] {
+        auto r = at::native_layer_norm(x, normalized, std::nullopt, std::nullopt, 1e-12);
+        return std::vector<at::Tensor>{std::get<0>(r), std::get<1>(r), std::get<2>(r)};
+      });
+      compare([&] { return at::layer_norm(x, normalized, w, std::nullopt); });
+    }
+  });
+  at::Tensor x = at::randn({64, 128}), w = at::randn({64}), b = at::randn({64});
+  compare([&] { return at::layer_norm(x.t(), {64}, w, b); });
+  compare([&] { return at::layer_norm(x.to(at::kDouble).t().contiguous(), {64}); });
+  compare([&] { return at::layer_norm(at::randn({600, 128}).mul(0).add(x.sum()), {128}); });  // constant rows
+  at::Tensor big = at::randn({1024, 128});
+  compare([&] { return at::layer_norm(big, {128}); });
+  at::Tensor y = at::randn({2, 64, 128}), g = at::randn({128}), c = at::randn({128});
+  compare_all([&] {
+    at::Tensor yi = y.clone().set_requires_grad(true), gi = g.clone().set_requires_grad(true);
+    at::Tensor ci = c.clone().set_requires_grad(true);
+    at::layer_norm(yi, {128}, gi, ci).pow(2).sum().backward();
+    return std::vector<at::Tensor>{yi.grad(), gi.grad(), ci.grad()};
   });
 }
 

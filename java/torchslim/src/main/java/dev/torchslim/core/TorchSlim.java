@@ -114,11 +114,13 @@ public final class TorchSlim {
      * Python's. When on, CPU fp32 {@code aten::addmm} and {@code aten::mm} (Linear, matmul and
      * their gradients, in Java modules and TorchScript models alike) send one row to gemv and
      * split large products over LibTorch's intra-op threads, each block computed by LibTorch's
-     * own kernel. Batch-1 1×1 convolutions (stride 1, no padding) are the same product and take the
+     * own kernel; where OpenBLAS has its small-matrix kernels (AVX-512 cores), products of up to
+     * ~4M multiply-adds run them on blocks of output columns instead. Batch-1 1×1 convolutions (stride 1, no padding) are the same product and take the
      * same split, and batch-1 3×3 depthwise convolutions (padding 1, stride 1 or 2), which LibTorch
      * sends to oneDNN at a fixed cost per call, run a direct kernel on the NCHW planes instead. A
      * last-dim {@code index_select} of a contiguous float tensor (how a channel-pruned model reads
-     * the kept features of its input) is a plain copy loop.
+     * the kept features of its input) is a plain copy loop, and {@code aten::native_layer_norm}
+     * of up to 65,536 elements runs on one thread in AVX2 registers.
      * Results equal LibTorch's within float rounding (the summation order of a block may differ).
      * The setting is process-wide.
      *
