@@ -25,8 +25,8 @@
 // 4.3 ms dense and 1.4 ms with half the channels through the split, against 6.3 and 3.1 ms as LibTorch
 // runs them (2 threads; MobileNetConvBenchmark, docs/benchmarks.md).
 // A batch-1 3x3 depthwise convolution, which LibTorch also sends to oneDNN, runs a direct kernel
-// on the NCHW planes instead (depthwise_conv.cpp). A last-dim index_select of a contiguous float
-// tensor (a channel-pruned model reading its kept input features) is a copy loop per row, and a small
+// on the NCHW planes instead (depthwise_conv.cpp). An index_select of a contiguous float tensor (a
+// channel-pruned model reading its kept input features, an embedding's rows) is a copy loop, and a small
 // LayerNorm runs on one thread in AVX2 registers (layer_norm.cpp).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
@@ -421,22 +421,32 @@ at::Tensor mkldnn_convolution_kernel(const at::Tensor& self, const at::Tensor& w
                                                                   std::move(groups));
 }
 
-// x.index_select(last dim, index) of a contiguous float tensor: how a channel-pruned model reads the
-// kept features of its input (structural/prune.cpp). LibTorch gathers along the last dim element by
-// element through TensorIterator: 10 us for 64 x 128 -> 64 x 64 (C++, 2 threads, median of 5000), about
-// 3% of the pruned 128-wide encoder's forward, against 4.7 us for this copy loop per row (both through
-// the dispatcher). Other dims, dtypes, layouts and large outputs are LibTorch's kernel.
+// x.index_select(dim, index) of a contiguous float tensor: how a channel-pruned model reads the kept features of
+// its input (last dim, structural/prune.cpp), and how aten::embedding reads a table's rows (dim 0). LibTorch
+// gathers the last dim element by element through TensorIterator: 10 us for 64 x 128 -> 64 x 64 (C++, 2 threads,
+// median of 5000), about 3% of the pruned 128-wide encoder's forward, against 4.7 us for this copy loop per row
+// (both through the dispatcher); 64 rows of a [1000, 64] table took 3.3-3.8 us there. Here each selected slice
+// (one element for the last dim, a row of the trailing dims otherwise) is copied; other dtypes, layouts, index
+// types and large outputs are LibTorch's kernel.
 constexpr int64_t kGatherMaxOutput = int64_t{1} << 20;
+// Slices of more than one element are what LibTorch copies by memcpy too, over the threads from 32,768 elements:
+// above this output size, its kernel.
+constexpr int64_t kGatherMaxSliceOutput = int64_t{1} << 16;
 
 at::Tensor index_select_kernel(const at::Tensor& self, int64_t dim, const at::Tensor& index) {
   const int64_t rank = self.dim();
   const int64_t d = dim < 0 ? dim + rank : dim;
-  if (!(is_dense_float(self) && rank >= 1 && d == rank - 1 && self.is_contiguous() && index.defined() &&
+  if (!(is_dense_float(self) && rank >= 1 && d >= 0 && d < rank && self.is_contiguous() && index.defined() &&
         index.device().is_cpu() && index.scalar_type() == at::kLong && index.dim() == 1 && index.is_contiguous())) {
     return at::cpu::index_select(self, dim, index);
   }
-  const int64_t n = self.size(d), k = index.numel(), rows = n > 0 ? self.numel() / n : 0;
-  if (rows * k > kGatherMaxOutput || n == 0) return at::cpu::index_select(self, dim, index);
+  const int64_t n = self.size(d), k = index.numel();
+  int64_t inner = 1;
+  for (int64_t i = d + 1; i < rank; ++i) inner *= self.size(i);
+  const int64_t outer = n > 0 && inner > 0 ? self.numel() / (n * inner) : 0;
+  if (outer * k * inner > (inner == 1 ? kGatherMaxOutput : kGatherMaxSliceOutput) || n == 0 || inner == 0) {
+    return at::cpu::index_select(self, dim, index);
+  }
   const int64_t* idx = index.data_ptr<int64_t>();
   for (int64_t j = 0; j < k; ++j) {
     TORCH_CHECK_INDEX(idx[j] >= 0 && idx[j] < n, "index out of range in self");
@@ -446,10 +456,14 @@ at::Tensor index_select_kernel(const at::Tensor& self, int64_t dim, const at::Te
   at::Tensor out = at::empty(sizes, self.options().memory_format(at::MemoryFormat::Contiguous));
   const float* x = self.const_data_ptr<float>();
   float* y = out.data_ptr<float>();
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * n;
-    float* yr = y + r * k;
-    for (int64_t j = 0; j < k; ++j) yr[j] = xr[idx[j]];
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* xo = x + o * n * inner;
+    float* yo = y + o * k * inner;
+    if (inner == 1) {
+      for (int64_t j = 0; j < k; ++j) yo[j] = xo[idx[j]];
+    } else {
+      for (int64_t j = 0; j < k; ++j) std::copy(xo + idx[j] * inner, xo + (idx[j] + 1) * inner, yo + j * inner);
+    }
   }
   return out;
 }

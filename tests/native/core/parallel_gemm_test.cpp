@@ -1,5 +1,5 @@
 // TorchSlim's fp32 addmm/mm routing (gemv, split, small-matrix kernels, oneDNN for Linear products), its direct batch-1
-// depthwise convolution, its last-dim index_select and its LayerNorm give LibTorch's results (within float rounding) on every shape, stride and
+// depthwise convolution, its index_select and its LayerNorm give LibTorch's results (within float rounding) on every shape, stride and
 // bias form they take, on one thread and two, leave what they do not take to LibTorch, and backward
 // through a Linear or a convolution is unchanged.
 #include <limits>
@@ -8,12 +8,14 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/addmm.h>
 #include <ATen/ops/conv2d.h>
+#include <ATen/ops/embedding.h>
 #include <ATen/ops/equal.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/layer_norm.h>
 #include <ATen/ops/linear.h>
 #include <ATen/ops/native_layer_norm.h>
 #include <ATen/ops/mm.h>
+#include <ATen/ops/randint.h>
 #include <ATen/ops/randn.h>
 #include <ATen/ops/tensor.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
@@ -132,9 +134,10 @@ TS_TEST(parallel_gemm_keeps_linear_gradients) {
   compare_all([&] { return square_sum_grads(linear, x, w0, b0); });
 }
 
-// index_select along the last dim of a contiguous float tensor (a channel-pruned model's read of its
-// kept input features) gives LibTorch's result exactly; other dims, a non-contiguous input and
-// int32 indices are LibTorch's own; an index out of range is LibTorch's error; gradients are unchanged.
+// index_select of a contiguous float tensor along any dim (the last: a channel-pruned model's read of its kept input
+// features; the first: an embedding's rows) gives LibTorch's result exactly, so does aten::embedding; a
+// non-contiguous input and int32 indices are LibTorch's own; an index out of range is LibTorch's error; gradients
+// are unchanged.
 TS_TEST(routed_index_select_matches_libtorch) {
   at::Tensor idx = at::tensor(std::vector<int64_t>{5, 0, 127, 64, 5, 3});
   for (auto shape : std::vector<std::vector<int64_t>>{{1, 64, 128}, {32, 64, 128}, {128}, {2, 3, 4, 128}}) {
@@ -146,7 +149,29 @@ TS_TEST(routed_index_select_matches_libtorch) {
       TS_CHECK(at::equal(x.index_select(-1, idx), x.index_select(-1, idx.to(at::kInt))));
     }
   }
+  auto exact = [](auto f) {
+    at::Tensor want, got;
+    {
+      Routing off(false);
+      want = f();
+    }
+    {
+      Routing on(true);
+      got = f();
+    }
+    TS_CHECK(at::equal(got, want));
+  };
   at::Tensor x = at::randn({8, 128, 16});
+  for (int64_t d : {0, 1, 2, -1}) {
+    at::Tensor i = at::tensor(std::vector<int64_t>{0, 7, 3, 3});
+    exact([&] { return x.index_select(d, i); });
+  }
+  exact([&] { return x.index_select(1, idx); });
+  exact([&] { return x.index_select(0, at::tensor(std::vector<int64_t>{})); });
+  at::Tensor table = at::randn({1000, 64});
+  at::Tensor ids = at::randint(0, 1000, {2, 64}, at::kLong);
+  exact([&] { return at::embedding(table, ids); });
+  exact([&] { return at::embedding(table, ids, 0); });
   compare([&] { return x.index_select(1, idx); });
   compare([&] { return x.transpose(1, 2).index_select(-1, idx); });
   {

@@ -117,9 +117,9 @@ public final class TorchSlim {
      * own kernel; where OpenBLAS has its small-matrix kernels (AVX-512 cores), products of up to
      * ~4M multiply-adds run them on blocks of output columns instead. Batch-1 1×1 convolutions (stride 1, no padding) are the same product and take the
      * same split, and batch-1 3×3 depthwise convolutions (padding 1, stride 1 or 2), which LibTorch
-     * sends to oneDNN at a fixed cost per call, run a direct kernel on the NCHW planes instead. A
-     * last-dim {@code index_select} of a contiguous float tensor (how a channel-pruned model reads
-     * the kept features of its input) is a plain copy loop, and {@code aten::native_layer_norm}
+     * sends to oneDNN at a fixed cost per call, run a direct kernel on the NCHW planes instead. An
+     * {@code index_select} of a contiguous float tensor (how a channel-pruned model reads the kept
+     * features of its input, and how an embedding reads its rows) is a plain copy loop, and {@code aten::native_layer_norm}
      * of up to 65,536 elements runs on one thread in AVX2 registers.
      * Results equal LibTorch's within float rounding (the summation order of a block may differ).
      * The setting is process-wide.
