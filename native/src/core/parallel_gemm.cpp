@@ -27,7 +27,7 @@
 // A batch-1 3x3 depthwise convolution, which LibTorch also sends to oneDNN, runs a direct kernel
 // on the NCHW planes instead (depthwise_conv.cpp). An index_select of a contiguous float tensor (a
 // channel-pruned model reading its kept input features, an embedding's rows) is a copy loop, and a small
-// LayerNorm runs on one thread in AVX2 registers (layer_norm.cpp).
+// LayerNorm runs on one thread in AVX2 registers (layer_norm.cpp), and so does a small GELU (gelu.cpp).
 // Autograd is untouched: these sit below it at the CPU key, so backward's mm calls come here too.
 // Registration is a torch::Library owned here; dropping it restores LibTorch's kernels.
 #include <algorithm>
@@ -46,6 +46,7 @@
 #include <ATen/ops/addmm_cpu_dispatch.h>
 #include <ATen/ops/addmv_cpu_dispatch.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/gelu_cpu_dispatch.h>
 #include <ATen/ops/mkldnn_convolution_compositeexplicitautograd_dispatch.h>
 #include <ATen/ops/index_select_cpu_dispatch.h>
 #include <ATen/ops/mkldnn_linear.h>
@@ -56,6 +57,7 @@
 #include <torch/library.h>
 
 #include "core/depthwise_conv.h"
+#include "core/gelu.h"
 #include "core/layer_norm.h"
 #include "core/error.h"
 #include "core/openblas.h"
@@ -468,6 +470,13 @@ at::Tensor index_select_kernel(const at::Tensor& self, int64_t dim, const at::Te
   return out;
 }
 
+// aten::gelu (erf form) of a contiguous float tensor up to 8,192 elements runs the AVX2 loop of gelu.cpp instead
+// of oneDNN's primitive and its ~7 us fixed cost a call; the tanh form and everything else are LibTorch's.
+at::Tensor gelu_kernel(const at::Tensor& self, c10::string_view approximate) {
+  if (approximate == "none" && detail::gelu_applies(self)) return detail::gelu(self);
+  return at::cpu::gelu(self, approximate);
+}
+
 // aten::native_layer_norm (what LayerNorm and F.layer_norm call) of a contiguous float input of at most 65,536
 // elements runs the single-threaded AVX2 rows of layer_norm.cpp instead of LibTorch's row-split kernel.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> native_layer_norm_kernel(const at::Tensor& input,
@@ -515,6 +524,7 @@ bool set_parallel_gemm(bool enabled) {
     library->impl("mkldnn_convolution", TORCH_FN(mkldnn_convolution_kernel));
     library->impl("index_select", TORCH_FN(index_select_kernel));
     library->impl("native_layer_norm", TORCH_FN(native_layer_norm_kernel));
+    library->impl("gelu", TORCH_FN(gelu_kernel));
     registration = std::move(library);
   } else if (!enabled && was) {
     registration.reset();
