@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <map>
 
-
 #include <ATen/Parallel.h>
 #include <c10/util/irange.h>
 #include <torch/version.h>

@@ -96,8 +96,7 @@ __attribute__((target("avx2,fma"))) void gelu_avx2(const float* x, float* y, int
 }  // namespace
 
 bool gelu_applies(const at::Tensor& x) {
-  static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return cpu && is_dense_float(x) && x.is_contiguous() && x.numel() <= kGeluMaxElements;
+  return cpu_has_avx2_fma() && is_dense_float(x) && x.is_contiguous() && x.numel() <= kGeluMaxElements;
 }
 
 at::Tensor gelu(const at::Tensor& x) {

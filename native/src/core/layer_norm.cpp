@@ -30,16 +30,15 @@ __attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
 
 /// rows x n: y = (x * rstd - mean * rstd) * w + b per row; w, b may be null. No contraction into FMAs (GCC's
 /// default), so that x * rstd is rounded before the shift is added, as in LibTorch's kernel.
-__attribute__((target("avx2,fma"), optimize("fp-contract=off"))) void layer_norm_rows(const float* x, float* y, float* mean_out, float* rstd_out,
-                                                        const float* w, const float* b, int64_t rows, int64_t n,
-                                                        float eps) {
-  const int64_t n8 = n / 8 * 8;
+__attribute__((target("avx2,fma"), optimize("fp-contract=off"))) void layer_norm_rows(
+    const float* x, float* y, float* mean_out, float* rstd_out, const float* w, const float* b, int64_t rows,
+    int64_t n, float eps) {
+  const int64_t n8 = n / 8 * 8, n32 = n / 32 * 32;
   const float inv_n = 1.0f / static_cast<float>(n);
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * n;
     float* yr = y + r * n;
     // four accumulators: one would chain every add on the last (the loop is latency-bound at these widths)
-    const int64_t n32 = n / 32 * 32;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     for (int64_t j = 0; j < n32; j += 32) {
       a0 = _mm256_add_ps(a0, _mm256_loadu_ps(xr + j));
@@ -103,8 +102,7 @@ const float* affine_data(const std::optional<at::Tensor>& t) {
 
 bool layer_norm_applies(const at::Tensor& input, c10::SymIntArrayRef normalized_shape,
                         const std::optional<at::Tensor>& weight, const std::optional<at::Tensor>& bias) {
-  static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (!cpu || !is_dense_float(input) || !input.is_contiguous() || input.numel() == 0 ||
+  if (!cpu_has_avx2_fma() || !is_dense_float(input) || !input.is_contiguous() || input.numel() == 0 ||
       input.numel() > kLayerNormMaxElements) {
     return false;
   }

@@ -177,6 +177,11 @@ Sgemm openblas_sgemm() {
   return sgemm;
 }
 
+/// bias is undefined or a contiguous [n] vector: what the sgemm paths below add to every row.
+bool row_bias(const at::Tensor& bias, int64_t n) {
+  return !bias.defined() || (bias.dim() == 1 && bias.size(0) == n && bias.is_contiguous());
+}
+
 /// Fills each of rows rows of out (row stride ld) with bias[0, cols).
 void fill_rows(float* out, int64_t ld, const float* bias, int64_t rows, int64_t cols) {
   for (int64_t i = 0; i < rows; ++i) std::copy(bias, bias + cols, out + i * ld);
@@ -191,7 +196,7 @@ at::Tensor small_linear(const at::Tensor& a, const at::Tensor& b, const at::Tens
   const Sgemm sgemm = openblas_sgemm();
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   if (sgemm == nullptr || m < 2 || m * n * k >= kParallelRowsWork || !a.is_contiguous() || b.stride(0) != 1 ||
-      b.stride(1) != k || (bias.defined() && !(bias.dim() == 1 && bias.size(0) == n && bias.is_contiguous()))) {
+      b.stride(1) != k || !row_bias(bias, n)) {
     return at::Tensor();
   }
   at::Tensor out = at::empty({m, n}, a.options().memory_format(at::MemoryFormat::Contiguous));
@@ -273,8 +278,7 @@ at::Tensor small_kernel_product(const at::Tensor& a, const at::Tensor& b, const 
   const bool plain = b.stride(1) == 1 && b.stride(0) == n;
   // The transposed copy reads the whole weight once more: below kSmallKernelMinRows rows it costs more than it gains
   // (2-16 rows of 64x64 ran 5-30% slower).
-  if (m < (weight ? kSmallKernelMinRows : 2) || !a.is_contiguous() || !(weight || plain) ||
-      (bias.defined() && !(bias.dim() == 1 && bias.size(0) == n && bias.is_contiguous())) ||
+  if (m < (weight ? kSmallKernelMinRows : 2) || !a.is_contiguous() || !(weight || plain) || !row_bias(bias, n) ||
       std::max({m, n, k}) > std::numeric_limits<int>::max()) {
     return at::Tensor();
   }
@@ -325,18 +329,21 @@ at::Tensor small_kernel_product(const at::Tensor& a, const at::Tensor& b, const 
   return out;
 }
 
+/// a @ b (+ bias) by small_kernel_product, else small_linear; undefined when neither takes it (small_linear refuses
+/// every product worth_routing sends to gemv, the split or oneDNN).
+at::Tensor small_product(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias) {
+  at::Tensor out = small_kernel_product(a, b, bias);
+  return out.defined() ? out : small_linear(a, b, bias);
+}
+
 at::Tensor addmm_kernel(const at::Tensor& self, const at::Tensor& a, const at::Tensor& b, const at::Scalar& beta,
                         const at::Scalar& alpha) {
   if (routable(a, b) && is_dense_float(self) && beta.equal(1) && alpha.equal(1)) {
-    at::Tensor out = small_kernel_product(a, b, self);
+    at::Tensor out = small_product(a, b, self);
     if (out.defined()) return out;
   }
   if (!routable(a, b) || !is_dense_float(self) || !worth_routing(a, b) ||
       !at::is_expandable_to(self.sizes(), {a.size(0), b.size(1)})) {
-    if (routable(a, b) && is_dense_float(self) && beta.equal(1) && alpha.equal(1)) {
-      at::Tensor out = small_linear(a, b, self);
-      if (out.defined()) return out;
-    }
     return at::cpu::addmm(self, a, b, beta, alpha);
   }
   if (linear_for_onednn(a, b) && self.dim() == 1 && self.size(0) == b.size(1) && self.is_contiguous() &&
@@ -350,16 +357,10 @@ at::Tensor addmm_kernel(const at::Tensor& self, const at::Tensor& a, const at::T
 
 at::Tensor mm_kernel(const at::Tensor& a, const at::Tensor& b) {
   if (routable(a, b)) {
-    at::Tensor out = small_kernel_product(a, b, at::Tensor());
+    at::Tensor out = small_product(a, b, at::Tensor());
     if (out.defined()) return out;
   }
-  if (!routable(a, b) || !worth_routing(a, b)) {
-    if (routable(a, b)) {
-      at::Tensor out = small_linear(a, b, at::Tensor());
-      if (out.defined()) return out;
-    }
-    return at::cpu::mm(a, b);
-  }
+  if (!routable(a, b) || !worth_routing(a, b)) return at::cpu::mm(a, b);
   if (linear_for_onednn(a, b)) return onednn_linear(a, b, at::Tensor());
   at::Tensor out = at::empty({a.size(0), b.size(1)}, a.options().memory_format(at::MemoryFormat::Contiguous));
   product(out, at::Tensor(), a, b, at::Scalar(0.0f), at::Scalar(1.0f));
@@ -445,8 +446,9 @@ at::Tensor index_select_kernel(const at::Tensor& self, int64_t dim, const at::Te
   const int64_t n = self.size(d), k = index.numel();
   int64_t inner = 1;
   for (int64_t i = d + 1; i < rank; ++i) inner *= self.size(i);
-  const int64_t outer = n > 0 && inner > 0 ? self.numel() / (n * inner) : 0;
-  if (outer * k * inner > (inner == 1 ? kGatherMaxOutput : kGatherMaxSliceOutput) || n == 0 || inner == 0) {
+  if (n == 0 || inner == 0) return at::cpu::index_select(self, dim, index);
+  const int64_t outer = self.numel() / (n * inner);
+  if (outer * k * inner > (inner == 1 ? kGatherMaxOutput : kGatherMaxSliceOutput)) {
     return at::cpu::index_select(self, dim, index);
   }
   const int64_t* idx = index.data_ptr<int64_t>();
